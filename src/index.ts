@@ -1,0 +1,7 @@
+/**
+ * `ts-traced`: the API for users. Instrumented code imports `ts-traced/runtime` instead.
+ */
+export { traced, untraced, type TracedOptions } from './runtime/traced';
+export { activeSpan, withSpan, setActiveSpanProvider } from './runtime/scope';
+export { setTracer, getTracer } from './runtime/tracer';
+export { faultCounts } from './runtime/safe';

@@ -1,0 +1,289 @@
+/**
+ * The contract's version 1: what instrumented code calls, around its unchanged body.
+ *
+ * `enter` returns `undefined` when nothing records, and every other helper starts with that one check, so an
+ * untraced call costs a property read and a comparison. When recording, one `Call` object per call holds the
+ * span and the context to hand back at the next suspension (see DESIGN, "whose context a suspension restores").
+ */
+import { types } from 'node:util';
+import type { Span, Tracer } from 'opentracing';
+import {
+  SiteKind,
+  type CallState,
+  type RuntimeV1,
+  type SiteDynamic,
+  type SiteHandle,
+  type SiteRecord,
+  type TagValue,
+} from '../contract';
+import { tagError } from './errors';
+import { reportFault } from './safe';
+import { state } from './state';
+import { TAG } from './tags';
+
+interface Site extends SiteHandle {
+  readonly name: string;
+  readonly kind: SiteKind;
+  /** Static tags, built once: code location plus the user's tags. */
+  readonly tags: Record<string, TagValue>;
+  readonly args: SiteRecord['args'];
+  readonly onStart: SiteDynamic['onStart'];
+  readonly requireActive: boolean;
+}
+
+class Call {
+  /** True between `leave` and the next `back`: the context current now belongs to whoever resumed us. */
+  suspended = false;
+  /** `ret` handed the finish to the returned promise. */
+  deferred = false;
+  constructor(
+    readonly span: Span,
+    readonly kind: SiteKind,
+    /** The context to restore when this segment suspends or ends. */
+    public outer: Span | undefined,
+  ) {}
+}
+
+const promiseThen = Promise.prototype.then;
+
+function site(record: SiteRecord, dynamic?: SiteDynamic): SiteHandle {
+  const tags: Record<string, TagValue> = {
+    [TAG.codeFunction]: record.fn,
+    [TAG.codeFilepath]: record.file,
+    [TAG.codeLineno]: record.line,
+  };
+  if (record.ns !== undefined) tags[TAG.codeNamespace] = record.ns;
+  if (record.tags) Object.assign(tags, record.tags);
+  const handle: Site = {
+    record,
+    name: record.name,
+    kind: record.kind,
+    tags,
+    args: record.args,
+    onStart: typeof dynamic?.onStart === 'function' ? dynamic.onStart : undefined,
+    requireActive: record.requireActive === true,
+  };
+  return handle;
+}
+
+function enter(site: SiteHandle, args?: ArrayLike<unknown>): CallState {
+  const tracer = state.tracer;
+  if (tracer === undefined) return undefined;
+  return start(tracer, site as Site, args);
+}
+
+function start(tracer: Tracer, site: Site, args: ArrayLike<unknown> | undefined): Call | undefined {
+  const storage = state.storage!;
+  const outer = storage.getStore();
+  let parent = outer;
+  if (parent === undefined && state.provider !== undefined) {
+    try {
+      parent = state.provider() ?? undefined;
+    } catch (error) {
+      reportFault('activeSpanProvider', error);
+    }
+  }
+  if (parent === undefined && site.requireActive) return undefined;
+  let span: Span;
+  try {
+    span = tracer.startSpan(site.name, parent === undefined ? { tags: site.tags } : { childOf: parent, tags: site.tags });
+  } catch (error) {
+    reportFault('tracer.startSpan', error);
+    return undefined;
+  }
+  if (args !== undefined) describeArgs(span, site, args);
+  storage.enterWith(span);
+  return new Call(span, site.kind, outer);
+}
+
+/** Tags the parameters the user named in `args` and runs `onStart`; only for sites that asked. */
+function describeArgs(span: Span, site: Site, args: ArrayLike<unknown>): void {
+  if (site.args !== undefined) {
+    for (const { name, index } of site.args) {
+      try {
+        span.setTag(`${TAG.argPrefix}${name}`, tagValue(args[index]));
+      } catch (error) {
+        reportFault('span.setTag', error);
+      }
+    }
+  }
+  if (site.onStart !== undefined) {
+    try {
+      site.onStart(span, ...Array.from(args));
+    } catch (error) {
+      reportFault('hook.onStart', error);
+    }
+  }
+}
+
+/** Primitives as they are; anything else as a bounded string, so a tag never holds a live object. */
+function tagValue(value: unknown): TagValue {
+  switch (typeof value) {
+    case 'string':
+      return value.length > 256 ? `${value.slice(0, 256)}…` : value;
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'undefined':
+      return 'undefined';
+    default:
+      try {
+        const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+        return text.length > 256 ? `${text.slice(0, 256)}…` : text;
+      } catch {
+        return Object.prototype.toString.call(value);
+      }
+  }
+}
+
+function finish(call: Call): void {
+  try {
+    call.span.finish();
+  } catch (error) {
+    reportFault('span.finish', error);
+  }
+}
+
+/**
+ * The returned value is handed back untouched. A native promise returned from an async function is followed
+ * (the engine adopts it with `then` anyway, so one more reaction changes neither handling nor ticks). Anything
+ * else promise-like is not followed: calling `then` on a foreign thenable can run it, and following a promise
+ * returned by a sync function would mark it handled. Those spans end at return, tagged as such.
+ */
+function ret<T>(s: CallState, value: T): T {
+  if (s === undefined) return value;
+  const call = s as Call;
+  if (typeof value !== 'object' && typeof value !== 'function') return value;
+  if (value === null) return value;
+  if (call.kind === SiteKind.async && isPlainNativePromise(value)) {
+    call.deferred = true;
+    promiseThen.call(
+      value,
+      () => finish(call),
+      (error: unknown) => {
+        tagError(call.span, error);
+        finish(call);
+      },
+    );
+    return value;
+  }
+  if (call.kind === SiteKind.sync && isThenable(value)) {
+    try {
+      call.span.setTag(TAG.promise, 'not-followed');
+    } catch (error) {
+      reportFault('span.setTag', error);
+    }
+  }
+  return value;
+}
+
+/** A real Promise (no Proxy, no subclass, no own `then`): only then is `then` unobservable. */
+function isPlainNativePromise(value: object): boolean {
+  return (
+    types.isPromise(value) &&
+    Object.getPrototypeOf(value) === Promise.prototype &&
+    !Object.prototype.hasOwnProperty.call(value, 'then')
+  );
+}
+
+function isThenable(value: object): boolean {
+  if (types.isPromise(value)) return true;
+  if (types.isProxy(value)) return false;
+  try {
+    const descriptor = findProperty(value, 'then');
+    return descriptor !== undefined && 'value' in descriptor && typeof descriptor.value === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/** Looks `key` up the prototype chain without running getters: telling a thenable apart must not run one. */
+function findProperty(value: object, key: string): PropertyDescriptor | undefined {
+  for (let o: object | null = value; o !== null; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+function fail(s: CallState, error: unknown): void {
+  if (s === undefined) return;
+  tagError((s as Call).span, error);
+}
+
+function exit(s: CallState): void {
+  if (s === undefined) return;
+  const call = s as Call;
+  if (!call.deferred) finish(call);
+  // After an abrupt resumption (a rejected await, `return()`/`throw()` on a generator) the context current
+  // here is already the resumer's; otherwise hand back the one this segment started in.
+  if (!call.suspended) state.storage!.enterWith(call.outer);
+}
+
+function leave<T>(s: CallState, value: T): T {
+  if (s === undefined) return value;
+  const call = s as Call;
+  call.suspended = true;
+  state.storage!.enterWith(call.outer);
+  return value;
+}
+
+function back<T>(s: CallState, value?: T): T {
+  if (s === undefined) return value as T;
+  const call = s as Call;
+  if (call.suspended) {
+    const storage = state.storage!;
+    call.suspended = false;
+    call.outer = storage.getStore();
+    storage.enterWith(call.span);
+  }
+  return value as T;
+}
+
+/**
+ * `for await (x of iter($s, src))` and `yield* iter($s, src)`: each step of the inner iterator runs with the
+ * span active (re-entered when a later step is resumed by someone else) and leaves before the engine suspends
+ * on its result. The inner iterator's own results and methods are handed through; `return` and `throw` exist
+ * exactly when the inner iterator has them, as the engine's delegation checks for them.
+ */
+function iter<T>(s: CallState, iterable: T): T {
+  if (s === undefined) return iterable;
+  const call = s as Call;
+  const source = iterable as Record<symbol, unknown>;
+  const asyncMethod = source[Symbol.asyncIterator];
+  const key = asyncMethod != null ? Symbol.asyncIterator : Symbol.iterator;
+  const method = asyncMethod != null ? asyncMethod : source[Symbol.iterator];
+  if (typeof method !== 'function') return iterable; // the engine throws its own TypeError
+  return {
+    [key]() {
+      const inner = (method as () => Iterator<unknown>).call(iterable);
+      if ((typeof inner !== 'object' && typeof inner !== 'function') || inner === null) return inner;
+      return steppedIterator(call, inner);
+    },
+  } as T;
+}
+
+function steppedIterator(call: Call, inner: Iterator<unknown>): Iterator<unknown> {
+  const next = inner.next;
+  const step = (method: (...a: unknown[]) => unknown, args: unknown[]) => {
+    back(call, undefined);
+    const result = method.apply(inner, args);
+    leave(call, undefined);
+    return result;
+  };
+  return {
+    next(...args: unknown[]) {
+      return step(next as (...a: unknown[]) => unknown, args) as IteratorResult<unknown>;
+    },
+    get return() {
+      const method = inner.return;
+      return method == null ? method : (...args: unknown[]) => step(method, args);
+    },
+    get throw() {
+      const method = inner.throw;
+      return method == null ? method : (...args: unknown[]) => step(method, args);
+    },
+  } as Iterator<unknown>;
+}
+
+export const v1 = { site, enter, ret, fail, exit, leave, back, iter } satisfies RuntimeV1;
