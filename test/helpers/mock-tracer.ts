@@ -63,10 +63,14 @@ export class RecordingTracer extends MockTracer {
     if (fields.tags) span.addTags(fields.tags);
     return span;
   }
-  protected override _allocSpan(): any {
-    const span = new RecordedSpan(this);
-    this.started.push(span);
-    return span;
+  constructor() {
+    super();
+    // `_allocSpan` is MockTracer's documented extension point, but private in its typings.
+    (this as unknown as { _allocSpan: () => RecordedSpan })._allocSpan = () => {
+      const span = new RecordedSpan(this);
+      this.started.push(span);
+      return span;
+    };
   }
   /** Spans whose `finish` has been called at least once, in start order. */
   finished(): RecordedSpan[] {

@@ -180,7 +180,7 @@ async_('settles on the same microtask tick as the plain function', async () => {
 async_.run();
 
 const $gen = v1.site(record('gen', SiteKind.generator));
-function* gen() {
+function* gen(): Generator<number, void, unknown> {
   const $s = v1.enter($gen);
   try {
     seen.g1 = nameOf(activeSpan());
