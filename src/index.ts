@@ -3,5 +3,13 @@
  */
 export { traced, untraced, type TracedOptions } from './runtime/traced';
 export { activeSpan, withSpan, setActiveSpanProvider } from './runtime/scope';
+export {
+  startSpan,
+  withChildSpan,
+  getBaggage,
+  setBaggage,
+  bindSpan,
+  type StartSpanOptions,
+} from './runtime/context';
 export { setTracer, getTracer } from './runtime/tracer';
 export { faultCounts } from './runtime/safe';
