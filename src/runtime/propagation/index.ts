@@ -3,10 +3,10 @@
  * headers. Extraction never throws: malformed or hostile input yields `undefined` (start a new trace).
  * Injection never throws and only writes values `http.request` accepts (printable ASCII, no CR/LF/NUL).
  */
-import { openCarrier, type HeaderReader } from './carrier';
+import { MAX_BAGGAGE_MEMBERS, toBaggage } from './baggage';
+import { openCarrier } from './carrier';
+import { FORMATS, type Writer } from './formats';
 import { isSpanId, isTraceId, newSpanId, newTraceId } from './ids';
-import { formatTracestate, parseTracestate } from './tracestate';
-import { formatTraceparent, parseTraceparent, TRACEPARENT, TRACESTATE } from './w3c';
 import type { PropagationFormat, TraceContext } from './types';
 
 export type { Carrier, HeaderValue, HeadersLike, PropagationFormat, TraceContext } from './types';
@@ -22,54 +22,86 @@ export {
   MAX_TRACESTATE_MEMBERS,
   MAX_TRACESTATE_OUTPUT,
 } from './tracestate';
+export { formatBaggage, parseBaggage, MAX_BAGGAGE_BYTES, MAX_BAGGAGE_MEMBERS } from './baggage';
+export { parseB3Single, formatB3Single, parseB3Sampling } from './b3';
+export { parseUberTraceId, formatUberTraceId } from './uber';
 
 /** Formats read and written when none are named. */
 export const DEFAULT_FORMATS: readonly PropagationFormat[] = ['w3c'];
 
-/** Header names this module reads and writes, lower case. */
-export const HEADERS = { traceparent: TRACEPARENT, tracestate: TRACESTATE } as const;
-
-type Extractor = (headers: HeaderReader) => TraceContext | undefined;
-type Writer = (name: string, value: string) => void;
-type Injector = (ctx: TraceContext, write: Writer) => void;
-
-function extractW3c(headers: HeaderReader): TraceContext | undefined {
-  const values = headers.get(TRACEPARENT);
-  if (!values || values.length !== 1) return undefined;
-  const ctx = parseTraceparent(values[0]);
-  if (!ctx) return undefined;
-  const traceState = parseTracestate(headers.get(TRACESTATE));
-  return traceState ? { ...ctx, traceState } : ctx;
-}
-
-function injectW3c(ctx: TraceContext, write: Writer): void {
-  write(TRACEPARENT, formatTraceparent(ctx)!);
-  const traceState = formatTracestate(ctx.traceState);
-  if (traceState) write(TRACESTATE, traceState);
-}
-
-const EXTRACTORS: Partial<Record<PropagationFormat, Extractor>> = { w3c: extractW3c };
-const INJECTORS: Partial<Record<PropagationFormat, Injector>> = { w3c: injectW3c };
-
 /** The known formats of `formats`, in order; the default when it is not an array. */
 function formatList(formats: unknown): readonly PropagationFormat[] {
   if (!Array.isArray(formats)) return DEFAULT_FORMATS;
-  return formats.filter((f): f is PropagationFormat => typeof f === 'string' && Object.hasOwn(EXTRACTORS, f));
+  return formats.filter((f): f is PropagationFormat => typeof f === 'string' && Object.hasOwn(FORMATS, f));
+}
+
+/**
+ * Baggage of every format in `formats`: within a format a repeated key keeps its last value, across formats
+ * the first format listed wins; at most 64 items.
+ */
+function readBaggage(headers: ReturnType<typeof openCarrier>, formats: readonly PropagationFormat[]) {
+  const merged = new Map<string, string>();
+  for (const format of formats) {
+    const read = FORMATS[format].baggage;
+    if (!read) continue;
+    const own = new Map(read(headers));
+    for (const [key, value] of own) {
+      if (merged.size === MAX_BAGGAGE_MEMBERS) break;
+      if (!merged.has(key)) merged.set(key, value);
+    }
+  }
+  return toBaggage(merged);
 }
 
 /**
  * Reads the trace context from incoming headers. `formats` are tried in the order given (default `['w3c']`);
- * the first that yields a valid context wins. Never throws: anything malformed gives `undefined`.
+ * the first that yields a valid context wins, and only a W3C context carries `tracestate`. Baggage comes from
+ * the `baggage` header (with `w3c`) and `uberctx-*` headers (with `uber`). Never throws: anything malformed
+ * gives `undefined`, and the caller starts a new trace.
  */
 export function extractContext(carrier: unknown, formats?: readonly PropagationFormat[]): TraceContext | undefined {
   try {
     const headers = openCarrier(carrier);
-    for (const format of formatList(formats)) {
-      const ctx = EXTRACTORS[format]!(headers);
-      if (ctx) return ctx;
+    const list = formatList(formats);
+    for (const format of list) {
+      const ctx = FORMATS[format].extract(headers);
+      if (!ctx) continue;
+      const baggage = readBaggage(headers, list);
+      return baggage ? { ...ctx, baggage } : ctx;
     }
   } catch {
-    // Unreachable by design (readers catch their own faults); kept so no input can ever throw.
+    // Readers and parsers catch their own faults; this is the last guard so no input can ever throw.
+  }
+  return undefined;
+}
+
+/** Baggage from incoming headers even when no valid trace context came with it (for a new root). */
+export function extractBaggage(carrier: unknown, formats?: readonly PropagationFormat[]): Readonly<Record<string, string>> | undefined {
+  try {
+    return readBaggage(openCarrier(carrier), formatList(formats));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The caller's sampling decision: the `sampled` flag of the context `extractContext` would return, or else a
+ * decision sent without ids (B3 `b3: 0`, a lone `X-B3-Sampled`). Undefined when the caller sent none.
+ */
+export function extractSampling(carrier: unknown, formats?: readonly PropagationFormat[]): boolean | undefined {
+  try {
+    const headers = openCarrier(carrier);
+    const list = formatList(formats);
+    for (const format of list) {
+      const ctx = FORMATS[format].extract(headers);
+      if (ctx) return ctx.sampled;
+    }
+    for (const format of list) {
+      const decision = FORMATS[format].samplingOnly?.(headers);
+      if (decision !== undefined) return decision;
+    }
+  } catch {
+    // As in extractContext.
   }
   return undefined;
 }
@@ -84,14 +116,15 @@ function writerFor(carrier: Record<string, unknown>): Writer {
 
 /**
  * Writes `ctx` into outgoing headers (a record, or anything with `set()` such as fetch `Headers`) in each of
- * `formats` (default `['w3c']`). Writes nothing when the ids are invalid; never throws.
+ * `formats` (default `['w3c']`), header names in lower case. Writes nothing when the ids are invalid; drops an
+ * invalid tracestate; percent-encodes baggage values. Never throws.
  */
 export function injectContext(ctx: TraceContext, carrier: Record<string, unknown>, formats?: readonly PropagationFormat[]): void {
   try {
     if (ctx === null || typeof ctx !== 'object' || !isTraceId(ctx.traceId) || !isSpanId(ctx.spanId)) return;
     if (carrier === null || typeof carrier !== 'object') return;
     const write = writerFor(carrier);
-    for (const format of formatList(formats)) INJECTORS[format]!(ctx, write);
+    for (const format of formatList(formats)) FORMATS[format].inject(ctx, write);
   } catch {
     // A frozen carrier or a throwing setter: the request goes out without (some) trace headers.
   }

@@ -44,10 +44,13 @@ function hexValue(c: number): number {
 const REPLACEMENT_BYTES = [0xef, 0xbf, 0xbd];
 
 /**
- * Percent-decodes `s` as UTF-8. Byte sequences that are not UTF-8 become U+FFFD (as the W3C Baggage spec asks),
- * and so does a `%` not followed by two hex digits; the characters after it are kept. Never throws.
+ * Percent-decodes `s` as UTF-8. Byte sequences that are not UTF-8 become U+FFFD (as the W3C Baggage spec asks).
+ * A `%` not followed by two hex digits becomes U+FFFD too (the characters after it are kept), or, with
+ * `strict`, makes the result undefined. Never throws.
  */
-export function percentDecode(s: string): string {
+export function percentDecode(s: string, strict?: false): string;
+export function percentDecode(s: string, strict: boolean): string | undefined;
+export function percentDecode(s: string, strict = false): string | undefined {
   if (s.indexOf('%') === -1) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
@@ -58,6 +61,8 @@ export function percentDecode(s: string): string {
       if (lo >= 0) {
         bytes.push(hi * 16 + lo);
         i += 2;
+      } else if (strict) {
+        return undefined;
       } else {
         bytes.push(...REPLACEMENT_BYTES);
       }
