@@ -4,6 +4,7 @@
  */
 import type * as ts from 'typescript';
 import type { SiteKind, TagValue } from '../../contract';
+import type { TracedError } from '../diagnostics';
 
 /** Why a function is traced, for `traced inspect` and diagnostics. */
 export type SelectedBy =
@@ -44,4 +45,10 @@ export interface SkippedSite {
   readonly node: ts.Node;
   readonly name: string;
   readonly reason: string;
+}
+
+/** A problem found while selecting, at the node to report it on; `selectSites` turns it into a diagnostic. */
+export interface Problem {
+  readonly node: ts.Node;
+  readonly error: TracedError;
 }

@@ -1,0 +1,121 @@
+/**
+ * Every problem the transformer reports, in one table: `TT` + 4 digits, grouped by phase (TT1xxx config,
+ * TT2xxx selection, TT3xxx rewrite, TT9xxx internal). Each template says what is wrong and what to do.
+ *
+ * Deep code throws (or returns) a `TracedError`; the one place that owns a source file turns it into a
+ * `ts.Diagnostic` with `toDiagnostic`. TypeScript wants a numeric code, so `TTabcd` is
+ * reported as `TS9abcd` and the message text starts with the `TT` code: `error TS92001: TT2001: ...`.
+ */
+import type * as ts from 'typescript';
+
+type Template = (data: any) => string;
+
+const list = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
+
+/** The code table. Rewrite codes (TT3xxx) go in their own block below TT2xxx. */
+const TEMPLATES = {
+  // TT1xxx: configuration (traced.config.json and the tsconfig plugin options)
+  TT1001: (d: { reason: string }) => `invalid JSON: ${d.reason}. Fix the syntax (comments and trailing commas are allowed).`,
+  TT1002: (d: { path: string; expected: string }) => `${d.path}: must be ${d.expected}.`,
+  TT1003: (d: { path: string; suggestion?: string }) =>
+    `${d.path}: unknown key${d.suggestion ? ` (did you mean "${d.suggestion}"?)` : ''}. Remove it; the keys are listed in ts-traced/schema.json.`,
+  TT1004: (d: { file: string; from: string }) =>
+    `config file not found: ${d.file} (named by the "config" option in ${d.from}). Fix the path or remove the option.`,
+  TT1005: (d: { file: string; reason: string }) => `cannot read config file ${d.file}: ${d.reason}.`,
+  TT1006: (d: { path: string; reason: string }) => `${d.path}: invalid glob pattern: ${d.reason}.`,
+  TT1007: (d: { path: string }) => `${d.path}: the config file must hold a JSON object ({ ... }).`,
+
+  // TT2xxx: selection (@traced, /** @traced */, config rules)
+  TT2001: (d: { marker: string }) =>
+    `${d.marker} on an overload signature: put it on the implementation (the signature that has a body).`,
+  TT2002: (d: { marker: string }) =>
+    `${d.marker} on an abstract method: put it on the implementations in the subclasses.`,
+  TT2003: (d: { marker: string }) =>
+    `${d.marker} in an ambient context ("declare" or a .d.ts file) has no body to trace: remove it.`,
+  TT2004: (d: { marker: string }) =>
+    `${d.marker} on a constructor is not supported: trace a method the constructor calls instead.`,
+  TT2005: (d: { marker: string; what: string }) =>
+    `${d.marker} on ${d.what}: it applies to functions, methods, accessors and properties or variables holding an arrow function or function expression. Remove it.`,
+  TT2006: (d: { name: string; params: readonly string[] }) =>
+    `args: "${d.name}" is not a parameter of this function (${d.params.length ? `parameters: ${list(d.params)}` : 'it has no named parameters'}). Use a parameter's name.`,
+  TT2007: (d: { name: string; form: string }) =>
+    `args: "${d.name}" is ${d.form}; only plain named parameters can be recorded. Name the whole parameter instead, or record it from onStart.`,
+  TT2008: (d: { what: string; expected: string }) =>
+    `${d.what} must be ${d.expected} written in place, because it is read at compile time. Write the value itself, or compute it in onStart.`,
+  TT2009: (d: { option: string; known: readonly string[] }) =>
+    `unknown @traced option "${d.option}": the options are ${list(d.known)}.`,
+  TT2010: (d: { names: readonly string[] }) =>
+    `@traced options refer to ${list(d.names)}, which ${d.names.length > 1 ? 'are' : 'is'} not at module scope: the options are evaluated once when the module loads. Move ${d.names.length > 1 ? 'them' : 'it'} to module scope.`,
+  TT2011: (_: object) => `@traced and @untraced on the same function: keep one of them.`,
+
+  // TT3xxx: rewrite (constructs that cannot be traced faithfully)
+
+  // TT9xxx: internal
+  TT9000: (d: { reason: string }) =>
+    `internal error, function left untraced: ${d.reason}. Please report it with this function's source.`,
+} satisfies Record<string, Template>;
+
+export type TracedCode = keyof typeof TEMPLATES;
+export type TracedData<C extends TracedCode> = Parameters<(typeof TEMPLATES)[C]>[0];
+
+/** The error type deep code throws; `message` is the template's text without the code. */
+export class TracedError extends Error {
+  override readonly name = 'TracedError';
+  constructor(
+    readonly code: TracedCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the `TracedError` for `code` from its template. */
+export function tracedError<C extends TracedCode>(code: C, data: TracedData<C>): TracedError {
+  return new TracedError(code, (TEMPLATES[code] as Template)(data));
+}
+
+/** `TT2001` → `92001`: the numeric code tsc prints as `TS92001`. */
+export function numericCode(code: TracedCode): number {
+  return 90000 + Number(code.slice(2));
+}
+
+/** The `TT` code of a diagnostic made here, or undefined for any other diagnostic. */
+export function tracedCodeOf(diagnostic: ts.Diagnostic): TracedCode | undefined {
+  const code = `TT${diagnostic.code - 90000}`;
+  return diagnostic.code >= 91000 && diagnostic.code < 100000 && code in TEMPLATES ? (code as TracedCode) : undefined;
+}
+
+/** A span of source text to point at when there is no node. */
+export interface TextSpan {
+  readonly start: number;
+  readonly length: number;
+}
+
+/**
+ * A `ts.Diagnostic` (category Error) for `error` at `at` in `file`: a parse-tree node, or a text span.
+ * A synthesized node is mapped back to its original; with none, the diagnostic has no position. Works for JSON
+ * files too (`ts.parseJsonText` returns a SourceFile), so tsc prints `traced.config.json:4:5`.
+ */
+export function toDiagnostic(
+  ts: typeof import('typescript'),
+  file: ts.SourceFile | undefined,
+  at: ts.Node | TextSpan | undefined,
+  error: TracedError,
+): ts.Diagnostic {
+  let span: TextSpan | undefined;
+  if (at && 'kind' in at) {
+    const node = ts.getParseTreeNode(at);
+    if (node && file) {
+      const start = node.getStart(file);
+      span = { start, length: node.getEnd() - start };
+    }
+  } else span = at;
+  return {
+    category: ts.DiagnosticCategory.Error,
+    code: numericCode(error.code),
+    file: span ? file : undefined,
+    start: span?.start,
+    length: span?.length,
+    messageText: `${error.code}: ${error.message}`,
+  };
+}
