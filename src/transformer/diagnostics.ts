@@ -53,6 +53,8 @@ const TEMPLATES = {
   // TT9xxx: internal
   TT9000: (d: { reason: string }) =>
     `internal error, function left untraced: ${d.reason}. Please report it with this function's source.`,
+  TT9001: (d: { what: string; expected: number; actual: number }) =>
+    `internal error, function left untraced: the rewrite wrapped ${d.actual} of ${d.expected} "${d.what}" nodes. Please report it with this function's source.`,
 } satisfies Record<string, Template>;
 
 export type TracedCode = keyof typeof TEMPLATES;
