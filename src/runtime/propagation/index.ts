@@ -10,7 +10,7 @@ import { isSpanId, isTraceId, newSpanId, newTraceId } from './ids';
 import type { PropagationFormat, TraceContext } from './types';
 
 export type { Carrier, HeaderValue, HeadersLike, PropagationFormat, TraceContext } from './types';
-export { newSpanId, newTraceId, isSpanId, isTraceId } from './ids';
+export { newSpanId, newTraceId, isSpanId, isTraceId, padHexId } from './ids';
 export { formatTraceparent, parseTraceparent, MAX_TRACEPARENT_LENGTH } from './w3c';
 export {
   formatTracestate,

@@ -1,0 +1,69 @@
+/**
+ * Shared inputs for the propagation tests: the ids RELIABILITY C1 writes as T and P, and a seeded random
+ * generator so corpora and fuzzing are the same on every run.
+ */
+export const T = '0af7651916cd43dd8448eb211c80319c';
+export const P = 'b7ad6b7169203331';
+/** The ids of the W3C test suite. */
+export const S = '12345678901234567890123456789012';
+export const Q = '1234567890123456';
+/** A valid version-00 traceparent, sampled. */
+export const TP = `00-${T}-${P}-01`;
+
+/** mulberry32: small, fast, seeded; good enough to pick mutations. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Rejected traceparent values, by RELIABILITY case (and the W3C suite's own strings). */
+export const REJECTED_TRACEPARENTS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['C1.1 version ff', [`ff-${T}-${P}-01`, `ff-${S}-${Q}-01`]],
+  ['C1.2 version 00 with trailing data', [`${TP}-extra`, `${TP}.`, `${TP}-what-the-future-will-be-like`, `${TP}-`]],
+  ['C1.3 future version followed by something other than "-"', [`cc-${T}-${P}-01.what-the-future-will-be-like`, `cc-${T}-${P}-01x`]],
+  ['C1.4 all-zero ids', [`00-00000000000000000000000000000000-${P}-01`, `00-${T}-0000000000000000-01`, `cc-${T}-0000000000000000-01`]],
+  ['C1.5 uppercase hex', ['00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01', `00-${T}-B7AD6B7169203331-01`, `00-${T}-${P}-0A`, `0A-${T}-${P}-01`]],
+  [
+    'C1.6 wrong field lengths',
+    [
+      `0-${T}-${P}-01`,
+      `000-${T}-${P}-01`,
+      `0000-${T}-${P}-01`,
+      `00-0af7651916cd43dd8448eb211c80319-${P}-01`,
+      `00-0af7651916cd43dd8448eb211c80319c0-${P}-01`,
+      `00-${T}-b7ad6b716920333-01`,
+      `00-${T}-b7ad6b71692033310-01`,
+      `00-${T}-${P}-1`,
+      `00-${T}-${P}-001`,
+      `00-${T}-${P}`,
+    ],
+  ],
+  [
+    'C1.7 illegal characters',
+    [
+      `.0-${T}-${P}-01`,
+      `0.-${T}-${P}-01`,
+      `00-.af7651916cd43dd8448eb211c80319c-${P}-01`,
+      `00-${T}-.7ad6b7169203331-01`,
+      `00-${T}-${P}-.0`,
+      `00-${T}-${P}-0.`,
+      `00-0af7651916cd43dd8448eb211c8031zz-${P}-01`,
+      `00-${T}-${P}-0\u00c3\u00a9`,
+      `00-${T}-${P}-0\u00e9`,
+      `00_${T}_${P}_01`,
+      `00-${T.slice(0, 16)} ${T.slice(17)}-${P}-01`,
+      `00-${T}-${P}-01\u0000`,
+      `00-${T}-${P}-01\r\n`,
+    ],
+  ],
+  ['C1.8 empty and garbage', ['', ' ', '\t', 'invalid!', '-', '---', '00---', `00--${P}-01`, `00-${T}--01`, `00-${T}-${P}-`, 'x'.repeat(55)]],
+  ['C1.9 two headers joined by the HTTP parser', [`${TP}, ${TP}`, `${TP},${TP}`, `00-${T}-${P}-01, 00-${S}-${Q}-01`, `cc-${T}-${P}-01-x, ${TP}`]],
+  ['C1.12 oversized', [`00-${'a'.repeat(65_536)}`, `cc-${T}-${P}-01-${'x'.repeat(600)}`]],
+];
+
