@@ -67,3 +67,61 @@ export const REJECTED_TRACEPARENTS: ReadonlyArray<readonly [string, readonly str
   ['C1.12 oversized', [`00-${'a'.repeat(65_536)}`, `cc-${T}-${P}-01-${'x'.repeat(600)}`]],
 ];
 
+
+export const B3T = '80f198ee56343ba864fe8b2a57d3eff7';
+export const B3S = 'e457b5a2e4d86bd1';
+
+/** Rejected `b3` values (C1.21 and more). */
+export const REJECTED_B3 = [
+  'abc123-e457b5a2e4d86bd1',
+  '80f198ee56343ba864fe8b2a57d3eff7-abc123',
+  '00000000000000000000000000000000-e457b5a2e4d86bd1',
+  '0000000000000000-e457b5a2e4d86bd1',
+  `${B3T}-0000000000000000`,
+  `${B3T}-${B3S}-2`,
+  `${B3T}-${B3S}-`,
+  `${B3T}-${B3S}-1-`,
+  `${B3T}-${B3S}-1-05e3ac9a4f6e3b9`,
+  `${B3T}-${B3S}-1-05e3ac9a4f6e3b90-x`,
+  `${B3T}-${B3S}-1-zze3ac9a4f6e3b90`,
+  `${B3T.toUpperCase()}-${B3S}-1`,
+  `${B3T}0-${B3S}`,
+  `${B3T}-${B3S}0`,
+  `${B3T}_${B3S}`,
+  `${B3T} -${B3S}`,
+  '-',
+  '',
+  '--',
+  '2',
+  'true',
+  `${B3T}-${B3S}-1${'x'.repeat(100)}`,
+] as const;
+
+/** Rejected `uber-trace-id` values (C1.23 and more). */
+export const REJECTED_UBER = [
+  'invalid!',
+  '%ZZ',
+  'abc%G:123:0:01',
+  '%',
+  '%3',
+  '1:2:3',
+  '1:2:3:4:5',
+  `0:${P}:0:1`,
+  `${T}:0:0:1`,
+  `${T}:${P}:0:zz`,
+  `${T}:${P}:0:001`,
+  `${T}:${P}:0:`,
+  `${T}:${P}::1`,
+  `${T}:${P}:x:1`,
+  `${T}:${P}:${'1'.repeat(17)}:1`,
+  `${T}0:${P}:0:1`,
+  `${T}:${P}0:0:1`,
+  `:${P}:0:1`,
+  `${T}::0:1`,
+  `${T}-${P}-0-1`,
+  `${T}%3A${P}%3A0%3Azz`,
+  `${T}:${P}:0:1%`,
+  `${T}:${P}:0:1${' '.repeat(200)}x`,
+  '',
+  ':::',
+] as const;
