@@ -20,10 +20,10 @@ const TEMPLATES = {
   TT1003: (d: { path: string; suggestion?: string }) =>
     `${d.path}: unknown key${d.suggestion ? ` (did you mean "${d.suggestion}"?)` : ''}. Remove it; the keys are listed in ts-traced/schema.json.`,
   TT1004: (d: { file: string; from: string }) =>
-    `config file not found: ${d.file} (named by the "config" option in ${d.from}). Fix the path or remove the option.`,
+    `config file not found: ${d.file}, named by "config" in ${d.from}. Fix the path or remove the option.`,
   TT1005: (d: { file: string; reason: string }) => `cannot read config file ${d.file}: ${d.reason}.`,
   TT1006: (d: { path: string; reason: string }) => `${d.path}: invalid glob pattern: ${d.reason}.`,
-  TT1007: (d: { path: string }) => `${d.path}: the config file must hold a JSON object ({ ... }).`,
+  TT1007: (_: object) => `the config file must hold a JSON object ({ ... }).`,
 
   // TT2xxx: selection (@traced, /** @traced */, config rules)
   TT2001: (d: { marker: string }) =>
@@ -48,7 +48,17 @@ const TEMPLATES = {
     `@traced options refer to ${list(d.names)}, which ${d.names.length > 1 ? 'are' : 'is'} not at module scope: the options are evaluated once when the module loads. Move ${d.names.length > 1 ? 'them' : 'it'} to module scope.`,
   TT2011: (_: object) => `@traced and @untraced on the same function: keep one of them.`,
 
-  // TT3xxx: rewrite (constructs that cannot be traced faithfully)
+  // TT3xxx: rewrite (constructs that cannot be traced faithfully; the function is left untraced)
+  TT3001: (_: object) =>
+    `"await using" in a traced function: its disposal awaits with no "await" to trace, so the span's context would leak. The function is left untraced; move the "await using" block into a function of its own, or dispose with an explicit await in try/finally.`,
+  TT3002: (d: { name: string }) =>
+    `function "${d.name}" is declared twice in this body (as a function and a var, or as two functions): tracing wraps the body in try/catch, where that is a SyntaxError. The function is left untraced; rename one of them.`,
+  TT3003: (d: { index: number }) =>
+    `"args" and "onStart" need the call's arguments, but parameter ${d.index + 1} of this arrow function is destructured and an arrow function has no "arguments". The function is left untraced; take the parameter whole and destructure it in the body.`,
+  TT3004: (_: object) =>
+    `this file has no import or export and compiles to an ES module: importing the runtime would turn the script into a module. Its functions are left untraced; add "export {};" to the file, or compile it as CommonJS.`,
+  TT3005: (_: object) =>
+    `"with" statement in a traced function: the names the tracing code uses would be looked up on the "with" object first. The function is left untraced; remove the "with" statement.`,
 
   // TT9xxx: internal
   TT9000: (d: { reason: string }) =>

@@ -1,0 +1,155 @@
+/**
+ * Finds and reads the configuration: `traced.config.json` next to the tsconfig (or the file named by the
+ * `config` plugin option), with the plugin options from tsconfig merged over it. The JSON is parsed by the
+ * host TypeScript, so comments and trailing commas are allowed (as in tsconfig.json) and every fault has a
+ * position. Never throws: faults come back as diagnostics, and a source with faults is left out (markers
+ * still work; the compile reports the errors).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type * as ts from 'typescript';
+import { toDiagnostic, tracedError, TracedError } from '../diagnostics';
+import { DEFAULTS } from './defaults';
+import type { ResolvedConfig, TracedConfig, TracedPluginOptions } from './types';
+import { nodeAt, validateConfig, type ConfigFault } from './validate';
+
+type TS = typeof import('typescript');
+
+/** The implicit config file name, looked for in the project root. */
+export const CONFIG_FILE = 'traced.config.json';
+
+/** Keys ts-patch (and tsserver) put in a plugin entry: they are theirs, not ours, so they are ignored. */
+const HOST_KEYS = [
+  'transform',
+  'name',
+  'import',
+  'isEsm',
+  'type',
+  'after',
+  'afterDeclarations',
+  'transformProgram',
+  'resolvePathAliases',
+  'tsConfig',
+];
+
+export interface LoadConfigOptions {
+  /** The tsconfig's folder (the cwd without a Program): where `traced.config.json` is looked for. */
+  readonly projectRoot: string;
+  /** The tsconfig file, to point at the plugin entry when an option is wrong. */
+  readonly tsconfigPath?: string;
+}
+
+export interface LoadedConfig {
+  readonly config: ResolvedConfig;
+  /** TT1xxx faults, positioned in traced.config.json or in the tsconfig's plugin entry. */
+  readonly diagnostics: readonly ts.Diagnostic[];
+}
+
+/** A JSON document parsed by the host TypeScript: its syntax tree and its value. */
+interface JsonDocument {
+  readonly file: ts.JsonSourceFile;
+  readonly root?: ts.Expression;
+  readonly value: unknown;
+}
+
+/** "The root value of a '{0}' file must be an object": reported as TT1007 instead. */
+const ROOT_NOT_OBJECT = 5092;
+
+function parseJson(ts: TS, fileName: string, text: string): { doc?: JsonDocument; fault?: ts.Diagnostic } {
+  const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const file = ts.parseJsonText(fileName, clean);
+  const syntax = ts.parseConfigFileTextToJson(fileName, clean).error;
+  if (syntax && syntax.code !== ROOT_NOT_OBJECT) {
+    const reason = ts.flattenDiagnosticMessageText(syntax.messageText, ' ').replace(/\.$/, '');
+    const span = { start: syntax.start ?? 0, length: syntax.length ?? 1 };
+    return { fault: toDiagnostic(ts, file, span, tracedError('TT1001', { reason })) };
+  }
+  const root = file.statements[0]?.expression;
+  return { doc: { file, root, value: root ? ts.convertToObject(file, []) : {} } };
+}
+
+/** Text of a config file, or why there is none. */
+function readText(path: string): { text: string } | { missing: true } | { unreadable: string } {
+  try {
+    if (statSync(path).isDirectory()) return { unreadable: 'it is a directory' };
+    return { text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? { missing: true } : { unreadable: (e as Error).message };
+  }
+}
+
+/** The plugin entry `{ "transform": "ts-traced/transformer", ... }` in the tsconfig, for positions. */
+function findPluginEntry(ts: TS, tsconfigPath: string | undefined): { file: ts.JsonSourceFile; entry: ts.Node } | undefined {
+  const read = tsconfigPath ? readText(tsconfigPath) : undefined;
+  const doc = read && 'text' in read ? parseJson(ts, tsconfigPath!, read.text).doc : undefined;
+  const plugins: unknown = (doc?.value as { compilerOptions?: { plugins?: unknown } } | undefined)?.compilerOptions?.plugins;
+  if (!doc || !Array.isArray(plugins)) return undefined;
+  const index = plugins.findIndex((p) => typeof p?.transform === 'string' && p.transform.includes('ts-traced'));
+  const entry = index < 0 ? undefined : nodeAt(ts, doc.root, ['compilerOptions', 'plugins', index]);
+  return entry && ts.isObjectLiteralExpression(entry) ? { file: doc.file, entry } : undefined;
+}
+
+export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOptions): LoadedConfig {
+  const diagnostics: ts.Diagnostic[] = [];
+  const plugin = findPluginEntry(ts, options.tsconfigPath);
+  const where = `the ts-traced plugin options${options.tsconfigPath ? ` in ${options.tsconfigPath}` : ''}`;
+  /** An option fault at its key in the tsconfig when the plugin entry was found, else naming the options (unless `named` already). */
+  const reportOption = (fault: ConfigFault, named = false) =>
+    diagnostics.push(
+      plugin && fault.node
+        ? toDiagnostic(ts, plugin.file, fault.node, fault.error)
+        : toDiagnostic(ts, undefined, undefined, named ? fault.error : new TracedError(fault.error.code, `${fault.error.message} (${where})`)),
+    );
+
+  const given = typeof pluginOptions === 'object' && pluginOptions !== null ? pluginOptions : {};
+  const ours: TracedPluginOptions = Object.fromEntries(Object.entries(given).filter(([k]) => !HOST_KEYS.includes(k)));
+  const optionFaults = validateConfig(ts, ours, 'options', plugin?.entry);
+  optionFaults.forEach(reportOption);
+  const fromOptions = optionFaults.length ? {} : ours;
+
+  const explicit = fromOptions.config === undefined ? undefined : resolve(options.projectRoot, fromOptions.config);
+  const path = explicit ?? resolve(options.projectRoot, CONFIG_FILE);
+  const read = readText(path);
+  let fromFile: TracedConfig = {};
+  let usedFile: string | undefined;
+  if ('text' in read) {
+    const { doc, fault } = parseJson(ts, path, read.text);
+    if (!doc) diagnostics.push(fault!);
+    else if (doc.root && !ts.isObjectLiteralExpression(doc.root))
+      diagnostics.push(toDiagnostic(ts, doc.file, doc.root, tracedError('TT1007', {})));
+    else {
+      const faults = validateConfig(ts, doc.value, 'file', doc.root);
+      for (const f of faults) diagnostics.push(toDiagnostic(ts, doc.file, f.node, f.error));
+      if (!faults.length) [fromFile, usedFile] = [doc.value as TracedConfig, path];
+    }
+  } else if (explicit) {
+    const error =
+      'missing' in read
+        ? tracedError('TT1004', { file: path, from: where })
+        : tracedError('TT1005', { file: path, reason: read.unreadable });
+    reportOption({ error, node: plugin && nodeAt(ts, plugin.entry, ['config']) }, true);
+  }
+  const config = merge(fromFile, fromOptions, usedFile ? dirname(usedFile) : options.projectRoot, usedFile);
+  return { config, diagnostics };
+}
+
+/** Defaults, then the file, then the plugin options; `functions` and `tags` merge key by key. */
+function merge(file: TracedConfig, options: TracedConfig, baseDir: string, configFile: string | undefined): ResolvedConfig {
+  const pick = <K extends keyof TracedConfig>(key: K) => options[key] ?? file[key];
+  return {
+    enabled: pick('enabled') ?? DEFAULTS.enabled,
+    include: pick('include'),
+    exclude: pick('exclude') ?? DEFAULTS.exclude,
+    functions: {
+      include: options.functions?.include ?? file.functions?.include,
+      exclude: options.functions?.exclude ?? file.functions?.exclude ?? DEFAULTS.functions.exclude,
+    },
+    kinds: pick('kinds') ?? DEFAULTS.kinds,
+    async: pick('async') ?? DEFAULTS.async,
+    exportedOnly: pick('exportedOnly') ?? DEFAULTS.exportedOnly,
+    requireActiveTrace: pick('requireActiveTrace') ?? DEFAULTS.requireActiveTrace,
+    tags: { ...DEFAULTS.tags, ...file.tags, ...options.tags },
+    baseDir,
+    configFile,
+  };
+}
