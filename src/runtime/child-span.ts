@@ -3,7 +3,8 @@
  * in use, finished exactly once, with the context injected where the protocol has headers. Every call into the
  * tracer is guarded: a faulty tracer never changes what the wrapped library does.
  */
-import { FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP, type Span, type Tracer } from 'opentracing';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP, type Span, type SpanContext, type Tracer } from 'opentracing';
 import { tagError } from './errors';
 import { reportFault } from './safe';
 import { activeSpan } from './scope';
@@ -60,17 +61,23 @@ export class ChildSpan {
 }
 
 /**
- * Starts a child of the active span, or returns `undefined` when no tracer is set (the wrapped call then runs
- * exactly as it would without ts-traced). `undefined` tag values are left out.
+ * Starts a child of the active span (or of `parent` when given; `null` starts a new trace), or returns `undefined`
+ * when no tracer is set or tracing is suppressed here (the wrapped call then runs exactly as it would without
+ * ts-traced). `undefined` tag values are left out.
  */
-export function startChildSpan(name: string, tags: Tags, tracer: Tracer | undefined = state.tracer): ChildSpan | undefined {
-  if (tracer === undefined) return undefined;
+export function startChildSpan(
+  name: string,
+  tags: Tags,
+  tracer: Tracer | undefined = state.tracer,
+  parentOrNull?: Span | SpanContext | null,
+): ChildSpan | undefined {
+  if (tracer === undefined || isTracingSuppressed()) return undefined;
   const clean: Record<string, string | number | boolean> = {};
   for (const key in tags) {
     const value = tags[key];
     if (value !== undefined) clean[key] = value;
   }
-  const parent = activeSpan();
+  const parent = parentOrNull === undefined ? activeSpan() : (parentOrNull ?? undefined);
   try {
     const span = tracer.startSpan(name, parent === undefined ? { tags: clean } : { childOf: parent, tags: clean });
     return new ChildSpan(span, tracer);
@@ -78,4 +85,32 @@ export function startChildSpan(name: string, tags: Tags, tracer: Tracer | undefi
     reportFault('tracer.startSpan', error);
     return undefined;
   }
+}
+
+/** The span context `carrier` holds (HTTP headers, or message headers with `textMap`); `undefined` when none. */
+export function extractContext(carrier: unknown, textMap: boolean, tracer: Tracer): SpanContext | undefined {
+  if (typeof carrier !== 'object' || carrier === null) return undefined;
+  try {
+    return tracer.extract(textMap ? FORMAT_TEXT_MAP : FORMAT_HTTP_HEADERS, carrier) ?? undefined;
+  } catch (error) {
+    reportFault('tracer.extract', error);
+    return undefined;
+  }
+}
+
+const SUPPRESSED = Symbol.for('ts-traced.suppressed.v1');
+const holder = globalThis as typeof globalThis & { [SUPPRESSED]?: AsyncLocalStorage<boolean> };
+
+/**
+ * Runs `fn` with client spans turned off, also in everything it schedules: for an exporter's own requests, which
+ * would otherwise be traced and exported in turn. Its own storage, created on first use and shared by every copy
+ * of the runtime.
+ */
+export function suppressTracing<R>(fn: () => R): R {
+  return (holder[SUPPRESSED] ??= new AsyncLocalStorage<boolean>()).run(true, fn);
+}
+
+/** True inside `suppressTracing`. */
+export function isTracingSuppressed(): boolean {
+  return holder[SUPPRESSED]?.getStore() === true;
 }

@@ -40,6 +40,8 @@ export interface WrapperSpec<O extends ClientOptions<any, any>> {
   readonly name: string;
   /** Major versions supported, e.g. `[8]`. */
   readonly majors: readonly number[];
+  /** Finds the library when it is not a package resolvable by `name` (a Node builtin, a package's submodule). */
+  load?(): { exports: unknown; version: string | undefined } | undefined;
   /** Patches `exports` for these options and returns how to undo it. */
   patch(exports: any, options: O): () => void;
 }
@@ -77,6 +79,7 @@ function packageRoot(file: string, name: string): string {
 
 export function defineWrapper<O extends ClientOptions<any, any>>(spec: WrapperSpec<O>): ClientWrapper<O> {
   let undo: (() => void) | undefined;
+  const load = () => (spec.load ? spec.load() : loadFromApp(spec.name));
   const supported = spec.majors.map((m) => `${m}.x`).join(', ');
   return {
     name: spec.name,
@@ -85,11 +88,11 @@ export function defineWrapper<O extends ClientOptions<any, any>>(spec: WrapperSp
       return undo !== undefined;
     },
     isPresent() {
-      return loadFromApp(spec.name) !== undefined;
+      return load() !== undefined;
     },
     install(options = {} as O) {
       if (undo) return;
-      const loaded = options.module !== undefined ? { exports: options.module, version: undefined } : loadFromApp(spec.name);
+      const loaded = options.module !== undefined ? { exports: options.module, version: undefined } : load();
       if (!loaded) throw new ClientInstallError(`ts-traced: cannot trace ${spec.name}: it is not installed (npm install ${spec.name})`);
       const major = loaded.version === undefined ? undefined : Number(loaded.version.split('.')[0]);
       if (major !== undefined && !spec.majors.includes(major)) {
