@@ -104,7 +104,7 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
   const given = typeof pluginOptions === 'object' && pluginOptions !== null ? pluginOptions : {};
   const ours: TracedPluginOptions = Object.fromEntries(Object.entries(given).filter(([k]) => !HOST_KEYS.includes(k)));
   const optionFaults = validateConfig(ts, ours, 'options', plugin?.entry);
-  optionFaults.forEach(reportOption);
+  for (const fault of optionFaults) reportOption(fault);
   const fromOptions = optionFaults.length ? {} : ours;
 
   const explicit = fromOptions.config === undefined ? undefined : resolve(options.projectRoot, fromOptions.config);
