@@ -193,7 +193,7 @@ handler('a synchronous throw is tagged on the span and rethrown as the very same
   const tracer = installRecordingTracer();
   const thrown = new TypeError('handler broke');
   let caught: unknown;
-  const traced = traceHandler(() => {
+  const traced = traceHandler((_req: IncomingMessage, _res: ServerResponse) => {
     throw thrown;
   });
   await serve(
