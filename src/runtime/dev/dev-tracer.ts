@@ -5,8 +5,8 @@
  * random buffer, two `performance.now()` reads, the caller's tags shared until written.
  */
 import opentracing = require('opentracing');
-import { isSpanId, isTraceId, newSpanId, newTraceId, padHexId } from '../propagation/ids';
-import type { PropagationFormat } from '../propagation/types';
+import { extractContext, injectContext, isSpanId, isTraceId, newSpanId, newTraceId, type PropagationFormat } from '../propagation';
+import { padHexId } from '../propagation/ids';
 import { reportFault } from '../safe';
 import { DevSpan, DevSpanContext, type SpanSink } from './span';
 
@@ -53,13 +53,22 @@ export class DevTracer extends opentracing.Tracer implements SpanSink {
     return this.open(name, parentOf(fields.references), fields.tags, fields.startTime);
   }
 
+  /** HTTP headers and text maps, in the configured formats; a binary carrier is left alone. Never throws. */
   protected override _inject(context: opentracing.SpanContext, format: string, carrier: unknown): void {
-    void context, format, carrier;
+    if (!isTextFormat(format) || typeof carrier !== 'object' || carrier === null) return;
+    const ours = adopt(context);
+    if (ours !== undefined) injectContext(ours, carrier as Record<string, unknown>, this.propagation);
   }
 
-  protected override _extract(format: string, carrier: unknown): opentracing.SpanContext | null {
-    void format, carrier;
-    return null;
+  /**
+   * The remote parent in `carrier`, or `null` (start a new trace) when there is none or it is malformed. A
+   * sampled-out parent is still recorded here, and its flag is passed on to children and outgoing calls.
+   */
+  protected override _extract(format: string, carrier: unknown): DevSpanContext | null {
+    if (!isTextFormat(format)) return null;
+    const ctx = extractContext(carrier, this.propagation);
+    if (ctx === undefined) return null;
+    return new DevSpanContext(ctx.traceId, ctx.spanId, ctx.sampled, ctx.random === true, ctx.baggage, ctx.traceState, true);
   }
 
   /** The sink side of a span: its first `finish` lands here. */
@@ -83,10 +92,14 @@ export class DevTracer extends opentracing.Tracer implements SpanSink {
     const startedAt = typeof startTime === 'number' ? startTime - performance.timeOrigin : performance.now();
     const context =
       parent === undefined
-        ? new DevSpanContext(newTraceId(), newSpanId(), true, undefined, undefined, false)
-        : new DevSpanContext(parent.traceId, newSpanId(), parent.sampled, parent.baggage, parent.traceState, false);
+        ? new DevSpanContext(newTraceId(), newSpanId(), true, true, undefined, undefined, false)
+        : new DevSpanContext(parent.traceId, newSpanId(), parent.sampled, parent.random, parent.baggage, parent.traceState, false);
     return new DevSpan(this, name, context, parent?.spanId, parent !== undefined && !parent.remote, tags, startedAt);
   }
+}
+
+function isTextFormat(format: string): boolean {
+  return format === opentracing.FORMAT_HTTP_HEADERS || format === opentracing.FORMAT_TEXT_MAP;
 }
 
 /** The first `childOf` reference, else the first `followsFrom`: the span's parent. */
@@ -118,7 +131,7 @@ function adopt(parent: unknown): DevSpanContext | undefined {
     const traceId = typeof rawTraceId === 'string' ? padHexId(rawTraceId, 32) : undefined;
     const spanId: unknown = context?.toSpanId?.();
     if (!isTraceId(traceId) || !isSpanId(spanId)) return undefined;
-    return new DevSpanContext(traceId, spanId, true, undefined, undefined, true);
+    return new DevSpanContext(traceId, spanId, true, false, undefined, undefined, true);
   } catch (error) {
     reportFault('devTracer.parentContext', error);
     return undefined;

@@ -13,3 +13,4 @@ export { DevSpan, DevSpanContext, type DevLog, type Baggage } from './span';
 export { ConsoleTree, createConsoleTracer, type ConsoleTreeOptions, type ConsoleTracerOptions } from './console-tree';
 export { FileExporter, type FileExporterOptions } from './file-exporter';
 export { toSpanRecord, type SpanRecord, type RecordValue } from './span-record';
+export { renderWaterfall, type WaterfallOptions } from './waterfall';

@@ -32,6 +32,8 @@ export class DevSpanContext extends opentracing.SpanContext {
     readonly spanId: string,
     /** Forwarded as received: a development tracer records everything, but does not change the caller's decision. */
     readonly sampled: boolean,
+    /** W3C level-2 random-trace-id flag: set for traces started here, kept as received otherwise. */
+    readonly random: boolean,
     /** Replaced (never mutated) by `setBaggageItem`, so children share their parent's object at no cost. */
     public baggage: Baggage | undefined,
     readonly traceState: string | undefined,
