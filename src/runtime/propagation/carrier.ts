@@ -12,7 +12,7 @@ export interface HeaderReader {
   withPrefix(prefix: string): Array<readonly [string, readonly string[]]>;
 }
 
-/** Most headers a prefix scan looks at: bounds the work a carrier with huge numbers of entries can cause. */
+/** Most entries a prefix scan takes from an iterator (`Headers`, `Map`): an endless iterator must end. */
 const MAX_SCANNED_ENTRIES = 1024;
 
 /** A header value as a list of strings; undefined for absent, null for a value of the wrong type. */
@@ -29,11 +29,9 @@ const EMPTY: HeaderReader = { get: () => undefined, withPrefix: () => [] };
 
 function recordReader(record: Record<string, unknown>): HeaderReader {
   const keys = Object.keys(record);
-  if (keys.length > MAX_SCANNED_ENTRIES) keys.length = MAX_SCANNED_ENTRIES;
-  const lowered = keys.map((k) => k.toLowerCase());
-  const read = (i: number): readonly string[] | undefined | null => {
+  const read = (key: string): readonly string[] | undefined | null => {
     try {
-      return toValues(record[keys[i]]);
+      return toValues(record[key]);
     } catch {
       return null;
     }
@@ -41,9 +39,9 @@ function recordReader(record: Record<string, unknown>): HeaderReader {
   return {
     get(name) {
       let found: readonly string[] | undefined;
-      for (let i = 0; i < lowered.length; i++) {
-        if (lowered[i] !== name) continue;
-        const values = read(i);
+      for (const key of keys) {
+        if (key.length !== name.length || (key !== name && key.toLowerCase() !== name)) continue;
+        const values = read(key);
         if (values === null) return undefined;
         if (values) found = found ? [...found, ...values] : values;
       }
@@ -51,10 +49,10 @@ function recordReader(record: Record<string, unknown>): HeaderReader {
     },
     withPrefix(prefix) {
       const out: Array<readonly [string, readonly string[]]> = [];
-      for (let i = 0; i < lowered.length; i++) {
-        if (lowered[i].length <= prefix.length || !lowered[i].startsWith(prefix)) continue;
-        const values = read(i);
-        if (values) out.push([lowered[i].slice(prefix.length), values]);
+      for (const key of keys) {
+        if (key.length <= prefix.length || key.slice(0, prefix.length).toLowerCase() !== prefix) continue;
+        const values = read(key);
+        if (values) out.push([key.slice(prefix.length).toLowerCase(), values]);
       }
       return out;
     },
