@@ -1,0 +1,117 @@
+/**
+ * The per-file driver: the only visitor over a whole source file. It visits bottom-up, so a function nested in a
+ * traced function is rewritten first and then moves with its parent's body; at each selected node it runs the
+ * rewrite, and a site that fails is reported and left as it was (never a compiler crash). ts-traced's decorator
+ * markers leave the emit. Last it adds the runtime import after the file's prologue, then the site records:
+ *
+ * @example
+ *   "use strict";
+ *   import * as __traced from "ts-traced/runtime";
+ *   __traced.requireVersion(1);
+ *   const $site_1 = __traced.v1.site({ ... });              // static records, before the module's own imports run
+ *   import { db } from "./db";
+ *   const $site_2 = __traced.v1.site({ ... }, { onStart }); // a record with run-time options, right before
+ *   export class Orders { ... }                             // the statement that holds its function
+ */
+import type * as ts from 'typescript';
+import type { FileContext, ProgramContext } from '../context';
+import { toDiagnostic, tracedError, TracedError } from '../diagnostics';
+import type { Site } from '../select/site';
+import { isDirective } from './body';
+import { hasMarker, withoutMarkers } from './decorators';
+import { rewriteFunction } from './function';
+import { createRuntimeImport, importFormOf } from './imports';
+import { createNames } from './names';
+import { siteDeclaration } from './site-record';
+import { findUntraceable } from './untraceable';
+
+/** What selection found in the file: sites and markers, as nodes of its parse tree. */
+export interface FileSelection {
+  readonly sites: ReadonlyMap<ts.Node, Site>;
+  readonly decorators: readonly ts.Decorator[];
+}
+
+/**
+ * `sourceFile` is the file as it reaches this transformer (other `before` transformers may have run);
+ * `original` its parse tree, which selection and every check read.
+ */
+export function rewriteFile(
+  p: ProgramContext,
+  transformation: ts.TransformationContext,
+  sourceFile: ts.SourceFile,
+  original: ts.SourceFile,
+  selection: FileSelection,
+): ts.SourceFile {
+  const { ts } = p;
+  const report = (node: ts.Node, error: TracedError) => p.report(toDiagnostic(ts, original, node, error));
+  const markers = new Set<ts.Node>(selection.decorators);
+  let traceable = [...selection.sites.values()];
+  if (traceable.length === 0 && markers.size === 0) return sourceFile;
+  const form = importFormOf(ts, original, transformation.getCompilerOptions());
+  if (form === undefined) {
+    for (const site of traceable) report(site.node, tracedError('TT3004', {}));
+    traceable = [];
+  }
+  traceable = traceable
+    .filter((site) => {
+      const problem = findUntraceable(ts, site);
+      if (problem) report(problem.node, problem.error);
+      return !problem;
+    })
+    .sort((a, b) => a.node.pos - b.node.pos);
+
+  const factory = transformation.factory;
+  const names = createNames(ts, original);
+  const c: FileContext = {
+    ...p,
+    transformation,
+    factory,
+    sourceFile: original,
+    names,
+    runtime: createRuntimeImport(ts, factory, names.namespace, form ?? 'import'),
+    state: () => factory.createIdentifier(names.state),
+  };
+  const live = new Map<ts.Node, Site>(traceable.map((site) => [site.node, site]));
+  // `$site_N` follows source order.
+  const siteNames = new Map<Site, string>(traceable.map((site, i) => [site, names.site(i + 1)]));
+  const rewritten = new Set<Site>();
+
+  const visit = (node: ts.Node): ts.Node => {
+    let visited = ts.visitEachChild(node, visit, transformation);
+    const parseNode = ts.getOriginalNode(node);
+    if (hasMarker(ts, parseNode, markers)) visited = withoutMarkers(c, visited as ts.HasDecorators & ts.HasModifiers, markers);
+    const site = live.get(parseNode);
+    if (site === undefined) return visited;
+    try {
+      const result = rewriteFunction(c, visited as ts.FunctionLikeDeclaration, site, siteNames.get(site)!);
+      rewritten.add(site);
+      return result;
+    } catch (error) {
+      report(parseNode, error instanceof TracedError ? error : tracedError('TT9000', { reason: reasonOf(error) }));
+      return visited;
+    }
+  };
+
+  const statements = sourceFile.statements;
+  const firstCode = statements.findIndex((s) => !isDirective(ts, s));
+  const split = firstCode === -1 ? statements.length : firstCode;
+  const body = statements.slice(split).map((s) => visit(s) as ts.Statement);
+  const records = (dynamic: boolean) =>
+    traceable.filter((site) => rewritten.has(site) && (site.dynamic !== undefined) === dynamic);
+  const placed = body.flatMap((statement, i) => {
+    const holder = ts.getOriginalNode(statements[split + i]);
+    const declarations = records(true)
+      .filter((site) => holder.pos >= 0 && site.node.pos >= holder.pos && site.node.end <= holder.end)
+      .map((site) => siteDeclaration(c, site, siteNames.get(site)!, ts.visitNode(site.dynamic, visit) as ts.Expression));
+    return [...declarations, statement];
+  });
+  const header =
+    rewritten.size === 0
+      ? []
+      : [...c.runtime.statements(), ...records(false).map((site) => siteDeclaration(c, site, siteNames.get(site)!))];
+  return factory.updateSourceFile(sourceFile, [...statements.slice(0, split), ...header, ...placed]);
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

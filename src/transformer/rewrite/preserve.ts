@@ -1,0 +1,27 @@
+/**
+ * The one place that ties generated nodes to the user's source. A wrapper built around an original node
+ * takes that node's original, text range and source-map range, so comments stay attached, later
+ * transformers see through to the parse tree, and a source map points the wrapper at the user's line.
+ * Nothing else in the transformer calls setOriginalNode / setTextRange / setSourceMapRange / setEmitFlags.
+ */
+import type * as ts from 'typescript';
+
+type TS = typeof import('typescript');
+
+/** `created` stands for `original` in the emit: same original node, text range and source-map range. */
+export function like<T extends ts.Node>(ts: TS, created: T, original: ts.Node): T {
+  ts.setOriginalNode(created, original);
+  ts.setTextRange(created, original);
+  ts.setSourceMapRange(created, ts.getSourceMapRange(original));
+  return created;
+}
+
+/**
+ * Marks a generated node whose position is borrowed from `original` only for the source map: its
+ * comments are not emitted a second time (the original node still carries them).
+ */
+export function mappedTo<T extends ts.Node>(ts: TS, created: T, original: ts.Node): T {
+  ts.setSourceMapRange(created, ts.getSourceMapRange(original));
+  ts.setEmitFlags(created, ts.EmitFlags.NoComments);
+  return created;
+}

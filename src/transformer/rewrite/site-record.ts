@@ -1,0 +1,71 @@
+/**
+ * The static record of a site, emitted once at module scope:
+ *
+ * @example
+ *   const $site_1 = __traced.v1.site({ name: "Billing.charge", kind: 1, fn: "charge", ns: "Billing",
+ *     file: "src/billing.ts", line: 4, tags: { component: "billing" }, args: [{ name: "invoiceId", index: 0 }] });
+ *
+ * With run-time options (`@traced({ onStart })`) the user's options expression is passed as the second argument
+ * and the declaration goes right before the module statement that holds the function, so the module-scope
+ * bindings the expression reads are initialised. Keys follow `SiteRecord`; absent values are left out.
+ */
+import type * as ts from 'typescript';
+import type { SiteRecord, TagValue } from '../../contract';
+import type { FileContext } from '../context';
+import type { Site } from '../select/site';
+
+export function siteDeclaration(c: FileContext, site: Site, name: string, dynamic?: ts.Expression): ts.VariableStatement {
+  const { ts, factory } = c;
+  const record: Record<keyof SiteRecord, ts.Expression | undefined> = {
+    name: factory.createStringLiteral(site.name),
+    kind: literal(factory, site.kind),
+    fn: factory.createStringLiteral(site.fn),
+    ns: site.ns === undefined ? undefined : factory.createStringLiteral(site.ns),
+    file: factory.createStringLiteral(site.file),
+    line: literal(factory, site.line),
+    tags: site.tags && Object.keys(site.tags).length > 0 ? object(c, site.tags) : undefined,
+    args: site.args?.length
+      ? factory.createArrayLiteralExpression(
+          site.args.map((a) => object(c, { name: a.name, index: a.index })),
+          false,
+        )
+      : undefined,
+    requireActive: site.requireActive ? factory.createTrue() : undefined,
+  };
+  const properties = Object.entries(record).flatMap(([key, value]) =>
+    value ? [factory.createPropertyAssignment(key, value)] : [],
+  );
+  const call = c.runtime.call('site', [factory.createObjectLiteralExpression(properties, false), ...(dynamic ? [dynamic] : [])]);
+  return factory.createVariableStatement(
+    undefined,
+    factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, call)], ts.NodeFlags.Const),
+  );
+}
+
+/** `{ key: value }` with keys that are not identifiers quoted, and `__proto__` computed so it stays an own property. */
+function object(c: FileContext, values: Readonly<Record<string, TagValue>>): ts.ObjectLiteralExpression {
+  const { factory } = c;
+  const properties = Object.entries(values).map(([key, value]) => {
+    const name =
+      key === '__proto__'
+        ? factory.createComputedPropertyName(factory.createStringLiteral(key))
+        : /^[A-Za-z_$][\w$]*$/.test(key)
+          ? factory.createIdentifier(key)
+          : factory.createStringLiteral(key);
+    return factory.createPropertyAssignment(name, literal(factory, value));
+  });
+  return factory.createObjectLiteralExpression(properties, false);
+}
+
+/** A literal that cannot be shadowed: `-1` as a negation, non-finite numbers as divisions (`1 / 0`). */
+function literal(factory: ts.NodeFactory, value: TagValue): ts.Expression {
+  if (typeof value === 'string') return factory.createStringLiteral(value);
+  if (typeof value === 'boolean') return value ? factory.createTrue() : factory.createFalse();
+  if (Number.isNaN(value)) return factory.createDivide(factory.createNumericLiteral(0), factory.createNumericLiteral(0));
+  if (!Number.isFinite(value)) {
+    const infinity = factory.createDivide(factory.createNumericLiteral(1), factory.createNumericLiteral(0));
+    return value > 0 ? infinity : factory.createPrefixMinus(factory.createParenthesizedExpression(infinity));
+  }
+  const magnitude = factory.createNumericLiteral(Math.abs(value));
+  return value < 0 || Object.is(value, -0) ? factory.createPrefixMinus(magnitude) : magnitude;
+}
