@@ -106,7 +106,7 @@ export function isExported(ts: TS, fn: FunctionNode, names: ReadonlySet<string>)
 export type RuleVerdict = { readonly selected: true; readonly rule: string } | { readonly selected: false; readonly reason: string };
 
 const matching = (patterns: readonly [string, Matcher][], texts: readonly string[]) =>
-  patterns.find(([, matches]) => texts.some(matches))?.[0];
+  patterns.find(([, matches]) => texts.some((text) => matches(text)))?.[0];
 
 /** Whether the rules select `fn` in a module they apply to (`moduleGlob` from `moduleRule`). */
 export function ruleVerdict(
