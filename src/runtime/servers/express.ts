@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  pathOf,
   rememberSettings,
   requestSpanOf,
   resolveOptions,
@@ -30,13 +31,24 @@ type Next = (error?: any) => void;
 export type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) => void;
 export type ExpressErrorMiddleware = (error: unknown, req: ExpressRequest, res: ServerResponse, next: Next) => void;
 
-/** `baseUrl` + the route's path, once a route matched: `/api` + `/users/:id`. */
+/**
+ * `baseUrl` + the route's path, once a route matched: `/api` + `/users/:id`. An error passed out of a mounted
+ * router has had `baseUrl` restored to the parent's by the time the response ends; the mount prefix is then what
+ * the URL's path has before the route's own segments (for plain templates: no wildcard, optional or RegExp part).
+ */
 function routeOf(req: ExpressRequest): string | undefined {
   const path = req.route?.path;
   if (path === undefined || path === null) return undefined;
-  const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';
   const text = String(path);
+  const base = typeof req.baseUrl === 'string' && req.baseUrl !== '' ? req.baseUrl : mountPrefix(req, path);
   return base !== '' && text === '/' ? base : base + text;
+}
+
+function mountPrefix(req: ExpressRequest, route: unknown): string {
+  if (typeof route !== 'string' || /[*?{}()]/.test(route) || typeof req.originalUrl !== 'string') return '';
+  const own = route.split('/').filter(Boolean).length;
+  const segments = pathOf(req.originalUrl).replace(/\/$/, '').split('/');
+  return segments.slice(0, Math.max(1, segments.length - own)).join('/');
 }
 
 function start(req: ExpressRequest, res: ServerResponse, settings: ServerSettings<ExpressRequest>, attributes?: readonly string[]) {

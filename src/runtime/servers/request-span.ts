@@ -14,6 +14,7 @@ import { isExcluded, resolveTracer, type ServerSettings } from './options';
 import { SERVER_TAG, attributeTags, pathOf, peerTags, requestUrl } from './request-tags';
 
 export { resolveOptions, type ServerSettings, type ServerTracingOptions } from './options';
+export { pathOf } from './request-tags';
 
 /** What an integration tells the request span about one request. */
 export interface RequestInfo<Req> {
