@@ -9,7 +9,7 @@ import type * as ts from 'typescript';
 import type { ResolvedConfig } from '../config/types';
 import { toDiagnostic, tracedError } from '../diagnostics';
 import { collectMarkerImports, decoratorMarkersOf, type DecoratorMarker, type MarkerImports } from './decorators';
-import { heldFunction, hostsOf, jsDocMarkerOf, jsDocMarkerOfFunction, type JsDocMarker } from './jsdoc';
+import { heldFunction, hostsOf, jsDocMarkerOf, jsDocMarkersOfFunction, type JsDocMarker } from './jsdoc';
 import { isFunctionNode, siteKindOf, type FunctionNode } from './kinds';
 import { nameOf, type SiteName } from './naming';
 import { readDecoratorOptions } from './options';
@@ -84,18 +84,19 @@ function considerFunction(walk: Walk, fn: FunctionNode): void {
   const { ts, file } = walk;
   const decorated = hostsOf(ts, fn).flatMap((host) => decoratorMarkersOf(ts, host, walk.imports));
   walk.decorators.push(...decorated.map((d) => d.decorator));
-  const doc = jsDocMarkerOfFunction(ts, fn, file);
+  const docs = jsDocMarkersOfFunction(ts, fn, file);
+  const doc = docs.find((d) => d.marker === 'traced');
   const traced = decorated.find((d) => d.marker === 'traced');
-  const untraced = decorated.some((d) => d.marker === 'untraced') || doc?.marker === 'untraced';
+  const untraced = [...decorated, ...docs].some((d) => d.marker === 'untraced');
   const naming = nameOf(ts, fn, file);
   const skip = (reason: string): void => void walk.skipped.push({ node: fn, name: naming.name, reason });
 
-  if (untraced && (traced || doc?.marker === 'traced')) {
+  if (untraced && (traced || doc)) {
     walk.problems.push({ node: traced?.decorator ?? fn.name ?? fn, error: tracedError('TT2011', {}) });
     return skip('both @traced and @untraced');
   }
   if (untraced) return skip('@untraced');
-  if (traced || doc?.marker === 'traced') return markedSite(walk, fn, naming, traced, doc, skip);
+  if (traced || doc) return markedSite(walk, fn, naming, traced, doc, skip);
   if (walk.moduleGlob === undefined) return;
   const verdict = ruleVerdict(ts, fn, naming, walk.config, { moduleGlob: walk.moduleGlob, exported: walk.exported });
   if (!verdict.selected) return skip(verdict.reason);

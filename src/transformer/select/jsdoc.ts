@@ -84,11 +84,7 @@ export function hostsOf(ts: TS, fn: FunctionNode): ts.Node[] {
   return hosts;
 }
 
-/** The JSDoc marker that applies to `fn`, from the innermost host that has one. */
-export function jsDocMarkerOfFunction(ts: TS, fn: FunctionNode, file: ts.SourceFile): JsDocMarker | undefined {
-  for (const host of hostsOf(ts, fn)) {
-    const found = jsDocMarkerOf(ts, host, file);
-    if (found) return found;
-  }
-  return undefined;
+/** The JSDoc markers that apply to `fn`, innermost host first (a `/** @traced name *\/` nearest the function wins). */
+export function jsDocMarkersOfFunction(ts: TS, fn: FunctionNode, file: ts.SourceFile): JsDocMarker[] {
+  return hostsOf(ts, fn).flatMap((host) => jsDocMarkerOf(ts, host, file) ?? []);
 }

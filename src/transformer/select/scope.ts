@@ -98,5 +98,5 @@ export function nonModuleReferences(ts: TS, expression: ts.Expression): string[]
     }
   }
   for (const name of ['this', 'super', 'arguments']) if (free.has(name)) local.add(name);
-  return [...local];
+  return [...free].filter((name) => local.has(name));
 }
