@@ -51,8 +51,8 @@ export class DevSpanContext extends opentracing.SpanContext {
 }
 
 export class DevSpan extends opentracing.Span {
-  /** `performance.now()` when finished; -1 while open. */
-  endedAt = -1;
+  /** `performance.now()` when finished (negative for a time before the process started); NaN while open. */
+  endedAt = NaN;
   /** Every `finish()` call, the ignored ones included: tests assert it is 1. */
   finishCount = 0;
   private ownTags = false;
@@ -67,7 +67,7 @@ export class DevSpan extends opentracing.Span {
     /** True when the parent is a span recorded in this process: false means this span is a local root. */
     readonly parentIsLocal: boolean,
     private tagMap: Readonly<Record<string, unknown>> | undefined,
-    /** `performance.now()` at start. */
+    /** `performance.now()` at start (negative for an explicit start time before the process started). */
     readonly startedAt: number,
   ) {
     super();
@@ -85,7 +85,7 @@ export class DevSpan extends opentracing.Span {
   }
   /** Milliseconds with a fraction; -1 while the span is open. */
   get duration(): number {
-    return this.endedAt < 0 ? -1 : this.endedAt - this.startedAt;
+    return this.finishCount === 0 ? -1 : this.endedAt - this.startedAt;
   }
   get tags(): Readonly<Record<string, unknown>> {
     return this.tagMap ?? EMPTY_TAGS;
@@ -98,7 +98,7 @@ export class DevSpan extends opentracing.Span {
     return this.tagMap !== undefined && this.tagMap.error === true;
   }
   get isFinished(): boolean {
-    return this.endedAt >= 0;
+    return this.finishCount > 0;
   }
 
   override context(): DevSpanContext {

@@ -95,8 +95,8 @@ function describeTags(span: DevSpan, paint: Paint): string {
   return text;
 }
 
-/** Short and on one line; quoted when it holds a space, a quote or `=`, so `k=v` pairs stay readable. */
+/** Short and on one line; quoted when empty or holding a space or a quote, so `k=v` pairs stay apart. */
 function tagText(value: unknown): string {
   const text = truncate(toPrintable(describeValue(value)), MAX_VALUE);
-  return /[\s"=]/.test(text) ? JSON.stringify(text) : text;
+  return text === '' || /[\s"]/.test(text) ? JSON.stringify(text) : text;
 }
