@@ -52,7 +52,7 @@ interface Reply {
 }
 
 /** `request` (or `get`) and read the whole reply; rejects with the request's own error. */
-function call(url: string, options: nodeHttp.RequestOptions = {}, via: 'request' | 'get' = 'request'): Promise<Reply> {
+function call(url: string, options: nodeHttps.RequestOptions = {}, via: 'request' | 'get' = 'request'): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const mod = url.startsWith('https:') ? nodeHttps : nodeHttp;
     const onResponse = (res: nodeHttp.IncomingMessage) => {
