@@ -4,5 +4,6 @@
  * -context-async-hooks, -resources, -semantic-conventions, and the exporters you use.
  */
 export { useOpenTelemetry, type OpenTelemetryOptions, type OpenTelemetryBridge } from './runtime/otel/use';
-export { StrictPropagator, PROPAGATOR_NAMES, type PropagatorName } from './runtime/otel/propagator';
+export { StrictPropagator } from './runtime/otel/propagator';
+export { PROPAGATOR_NAMES, type PropagatorName } from './runtime/otel/names';
 export { ScopeContextManager } from './runtime/otel/context-bridge';

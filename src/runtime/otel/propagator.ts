@@ -5,6 +5,8 @@
  * never throw, nothing is written that `http.request` would refuse.
  *
  * Names follow `OTEL_PROPAGATORS`: `tracecontext`, `baggage`, `b3` (single header), `b3multi`, `jaeger`.
+ * Baggage is carried only when `baggage` is named: in the W3C `baggage` header, and in `uberctx-*` headers too
+ * when `jaeger` is named.
  */
 import {
   createTraceState,
@@ -18,10 +20,15 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { extractContext, injectContext, type PropagationFormat, type TraceContext } from '../propagation';
-
-export const PROPAGATOR_NAMES = ['tracecontext', 'baggage', 'b3', 'b3multi', 'jaeger'] as const;
-export type PropagatorName = (typeof PROPAGATOR_NAMES)[number];
+import {
+  extractBaggage,
+  extractContext,
+  formatBaggage,
+  injectContext,
+  type PropagationFormat,
+  type TraceContext,
+} from '../propagation';
+import type { PropagatorName } from './names';
 
 const FORMAT_OF: Record<Exclude<PropagatorName, 'baggage'>, PropagationFormat> = {
   tracecontext: 'w3c',
@@ -45,50 +52,66 @@ const RANDOM = 0x02;
 export class StrictPropagator implements TextMapPropagator {
   private readonly formats: readonly PropagationFormat[];
   private readonly baggage: boolean;
+  /** Where baggage is read from: the W3C `baggage` header, and `uberctx-*` when `jaeger` is on. */
+  private readonly baggageFormats: readonly PropagationFormat[];
   private readonly names: readonly string[];
 
   /** `names` in order of preference for extraction; every one is written on injection. */
   constructor(names: readonly PropagatorName[] = ['tracecontext', 'baggage']) {
     this.formats = names.flatMap((n) => (n === 'baggage' ? [] : [FORMAT_OF[n]]));
     this.baggage = names.includes('baggage');
+    this.baggageFormats = names.includes('jaeger') ? ['w3c', 'uber'] : ['w3c'];
     this.names = [...new Set(names.flatMap((n) => FIELDS[n]))];
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter = defaultTextMapSetter): void {
     if (carrier === null || typeof carrier !== 'object') return;
-    const spanContext = trace.getSpanContext(context);
-    if (spanContext === undefined) return;
-    const ctx: { -readonly [K in keyof TraceContext]: TraceContext[K] } = {
-      traceId: spanContext.traceId,
-      spanId: spanContext.spanId,
-      sampled: (spanContext.traceFlags & SAMPLED) !== 0,
-      random: (spanContext.traceFlags & RANDOM) !== 0,
-    };
-    const traceState = spanContext.traceState?.serialize();
-    if (traceState) ctx.traceState = traceState;
-    if (this.baggage) {
-      const entries = propagation.getBaggage(context)?.getAllEntries();
-      if (entries?.length) ctx.baggage = Object.fromEntries(entries.map(([k, e]) => [k, e.value]));
-    }
     const target = setter === defaultTextMapSetter ? (carrier as Record<string, unknown>) : writerFor(carrier, setter);
-    injectContext(ctx, target, this.formats);
+    const baggage = this.baggage ? baggageOf(context) : undefined;
+    const spanContext = trace.getSpanContext(context);
+    if (spanContext !== undefined && this.formats.length > 0) {
+      const ctx: { -readonly [K in keyof TraceContext]: TraceContext[K] } = {
+        traceId: spanContext.traceId,
+        spanId: spanContext.spanId,
+        sampled: (spanContext.traceFlags & SAMPLED) !== 0,
+        random: (spanContext.traceFlags & RANDOM) !== 0,
+      };
+      const traceState = spanContext.traceState?.serialize();
+      if (traceState) ctx.traceState = traceState;
+      if (baggage !== undefined) ctx.baggage = baggage;
+      injectContext(ctx, target, this.formats);
+    }
+    // W3C baggage travels without a trace context too (a `baggage`-only set-up, or no active span).
+    if (baggage !== undefined && (spanContext === undefined || !this.formats.includes('w3c'))) {
+      const header = formatBaggage(baggage);
+      try {
+        if (header !== undefined) setter.set(carrier, 'baggage', header);
+      } catch {
+        // A frozen carrier or a throwing setter: the request goes out without baggage, as injectContext does.
+      }
+    }
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter = defaultTextMapGetter): Context {
     const source = getter === defaultTextMapGetter ? carrier : readerFor(carrier, getter);
-    const found = extractContext(source, this.formats);
-    if (found === undefined) return context;
-    const spanContext: SpanContext = {
-      traceId: found.traceId,
-      spanId: found.spanId,
-      traceFlags: (found.sampled ? SAMPLED : 0) | (found.random ? RANDOM : 0),
-      isRemote: true,
-    };
-    if (found.traceState) spanContext.traceState = createTraceState(found.traceState);
-    let result = trace.setSpanContext(context, spanContext);
-    if (this.baggage && found.baggage) {
-      const entries = Object.entries(found.baggage).map(([k, value]) => [k, { value }] as const);
-      if (entries.length) result = propagation.setBaggage(result, propagation.createBaggage(Object.fromEntries(entries)));
+    const found = this.formats.length > 0 ? extractContext(source, this.formats) : undefined;
+    let result = context;
+    if (found !== undefined) {
+      const spanContext: SpanContext = {
+        traceId: found.traceId,
+        spanId: found.spanId,
+        traceFlags: (found.sampled ? SAMPLED : 0) | (found.random ? RANDOM : 0),
+        isRemote: true,
+      };
+      if (found.traceState) spanContext.traceState = createTraceState(found.traceState);
+      result = trace.setSpanContext(result, spanContext);
+    }
+    if (this.baggage) {
+      const items = extractBaggage(source, this.baggageFormats);
+      if (items !== undefined) {
+        const entries = Object.keys(items).map((k) => [k, { value: items[k] }] as const);
+        if (entries.length > 0) result = propagation.setBaggage(result, propagation.createBaggage(Object.fromEntries(entries)));
+      }
     }
     return result;
   }
@@ -96,6 +119,15 @@ export class StrictPropagator implements TextMapPropagator {
   fields(): string[] {
     return [...this.names];
   }
+}
+
+/** The context's OTel baggage as plain items; undefined when empty. */
+function baggageOf(context: Context): Record<string, string> | undefined {
+  const entries = propagation.getBaggage(context)?.getAllEntries();
+  if (entries === undefined || entries.length === 0) return undefined;
+  const items: Record<string, string> = Object.create(null);
+  for (const [key, entry] of entries) items[key] = entry.value;
+  return items;
 }
 
 /** A carrier read through an OTel getter, in the Headers-like shape the runtime's reader takes. */

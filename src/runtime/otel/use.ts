@@ -25,7 +25,8 @@ import type { Span, Tracer } from 'opentracing';
 import { setActiveSpanProvider } from '../scope';
 import { setTracer, getTracer } from '../tracer';
 import { BridgeTracer, ScopeContextManager, SpanShim, type ShimSpan } from './context-bridge';
-import { PROPAGATOR_NAMES, StrictPropagator, type PropagatorName } from './propagator';
+import { PROPAGATOR_NAMES, type PropagatorName } from './names';
+import { StrictPropagator } from './propagator';
 
 export interface OpenTelemetryOptions {
   /**

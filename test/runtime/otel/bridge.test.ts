@@ -128,9 +128,10 @@ use('baggage is one thing: set with setBaggage, read by OTel; set by OTel, read 
   assert.is(tracedSees, 'gold');
 });
 
-use('inject writes a strict traceparent; extract continues the remote trace', async () => {
+use('inject writes a strict traceparent and baggage; extract continues the remote trace', async () => {
   const headers: Record<string, string> = {};
   const remoteTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  let serverBaggage: string | undefined;
   await exported(2, () => {
     withChildSpan('client', (span) => {
       span.setBaggageItem('user', 'u1');
@@ -140,8 +141,10 @@ use('inject writes a strict traceparent; extract continues the remote trace', as
       traceparent: `00-${remoteTrace}-00f067aa0ba902b7-01`,
       baggage: 'k=v',
     });
-    withChildSpan('server', () => undefined, { childOf: remote });
+    withChildSpan('server', () => (serverBaggage = getBaggage('k')), { childOf: remote });
   }, 2);
+  assert.is(headers.baggage, 'user=u1');
+  assert.is(serverBaggage, 'v', '~> incoming baggage reaches the server span');
   assert.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   assert.is(headers.traceparent.split('-')[2], receiver.byName('client').spanId);
   const server = receiver.byName('server');
