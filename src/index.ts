@@ -13,3 +13,5 @@ export {
 } from './runtime/context';
 export { setTracer, getTracer } from './runtime/tracer';
 export { faultCounts } from './runtime/safe';
+export { beforeRequest, traceHandler, type HttpTracingOptions } from './runtime/servers/http';
+export { getSpan, type ServerTracingOptions } from './runtime/servers/request-span';
