@@ -27,7 +27,7 @@ import {
   type RedisOptions,
 } from './db';
 
-/** What `requestHook` receives: the command (for a batch, its first command is `MULTI` or the batch's first). */
+/** What `requestHook` receives: the command, arguments included (for a batch, the list of commands queued). */
 export interface IoredisRequest {
   readonly command: string;
   readonly args: readonly unknown[];
@@ -109,7 +109,7 @@ function start(
 ): CallSpan<unknown> | undefined {
   const tags: Record<string, string | number | boolean | undefined> = baseTags(client, live);
   tags[OT.DB_STATEMENT] = statement;
-  if (Array.isArray(request)) tags[DB_TAG.batchSize] = request.filter((r) => r.command !== 'multi' && r.command !== 'exec').length;
+  if (Array.isArray(request)) tags[DB_TAG.batchSize] = request.length;
   const child = startClientSpan(name, tags, tracer);
   if (child === undefined) return undefined;
   runHook(live.options.requestHook, child.span, request, 'hook.ioredis.request');
@@ -162,9 +162,10 @@ function tracedExec(original: Callback, live: Installation<IoredisOptions>) {
     }
     try {
       (this as any)[TRACED] = true;
-      const queue = this._queue;
+      const multi = this._queue[0]?.name === 'multi';
+      // The span's name says MULTI: the statement lists what the caller queued, as for node-redis.
+      const queue = multi ? this._queue.slice(1, this._queue.at(-1)?.name === 'exec' ? -1 : undefined) : this._queue;
       const withArgs = live.options.recordArguments === true;
-      const multi = queue[0]?.name === 'multi';
       const call = start(
         multi ? IOREDIS_SPAN.multi : IOREDIS_SPAN.pipeline,
         this.redis,
