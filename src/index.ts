@@ -13,5 +13,18 @@ export {
 } from './runtime/context';
 export { setTracer, getTracer } from './runtime/tracer';
 export { faultCounts } from './runtime/safe';
+export {
+  installAllPatches,
+  installPatches,
+  uninstallAllPatches,
+  type ClientName,
+  type InstallOptions,
+  type InstallResult,
+} from './runtime/clients/index';
+export { ClientInstallError, type ClientOptions, type ClientWrapper } from './runtime/clients/install';
+export { pg, type PgOptions, type PgRequest } from './runtime/clients/pg';
+export { mysql2, type Mysql2Options, type Mysql2Request, type Mysql2Response } from './runtime/clients/mysql2';
+export { ioredis, type IoredisOptions, type IoredisRequest } from './runtime/clients/ioredis';
+export { redis, type RedisClientOptions, type RedisRequest } from './runtime/clients/redis';
 export { beforeRequest, traceHandler, type HttpTracingOptions } from './runtime/servers/http';
 export { getSpan, type ServerTracingOptions } from './runtime/servers/request-span';
