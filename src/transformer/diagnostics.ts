@@ -21,7 +21,8 @@ const TEMPLATES = {
     `${d.path}: unknown key${d.suggestion ? ` (did you mean "${d.suggestion}"?)` : ''}. Remove it; the keys are listed in ts-traced/schema.json.`,
   TT1004: (d: { file: string; from: string }) =>
     `config file not found: ${d.file}, named by "config" in ${d.from}. Fix the path or remove the option.`,
-  TT1005: (d: { file: string; reason: string }) => `cannot read config file ${d.file}: ${d.reason}.`,
+  TT1005: (d: { file: string; from?: string; reason: string }) =>
+    `cannot read config file ${d.file}${d.from ? `, named by "config" in ${d.from}` : ''}: ${d.reason}.`,
   TT1006: (d: { path: string; reason: string }) => `${d.path}: invalid glob pattern: ${d.reason}.`,
   TT1007: (_: object) => `the config file must hold a JSON object ({ ... }).`,
 

@@ -122,12 +122,13 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
       for (const f of faults) diagnostics.push(toDiagnostic(ts, doc.file, f.node, f.error));
       if (!faults.length) [fromFile, usedFile] = [doc.value as TracedConfig, path];
     }
-  } else if (explicit) {
+  } else if (explicit || 'unreadable' in read) {
+    const from = explicit && where;
     const error =
       'missing' in read
         ? tracedError('TT1004', { file: path, from: where })
-        : tracedError('TT1005', { file: path, reason: read.unreadable });
-    reportOption({ error, node: plugin && nodeAt(ts, plugin.entry, ['config']) }, true);
+        : tracedError('TT1005', { file: path, from, reason: read.unreadable });
+    reportOption({ error, node: explicit && plugin ? nodeAt(ts, plugin.entry, ['config']) : undefined }, true);
   }
   const config = merge(fromFile, fromOptions, usedFile ? dirname(usedFile) : options.projectRoot, usedFile);
   return { config, diagnostics };

@@ -117,7 +117,10 @@ function faultOf(ts: TS, error: ErrorObject, root: ts.Node | undefined): ConfigF
     const suggestion = closestKey(key, Object.keys(parentSchema.properties ?? {}));
     return { error: tracedError('TT1003', { path: keyPath(full), suggestion }), node: nodeAt(ts, root, full) };
   }
-  const expected = error.keyword === 'uniqueItems' ? 'a list without duplicates' : describe(parentSchema);
+  const expected =
+    error.keyword === 'uniqueItems'
+      ? 'a list without duplicates'
+      : describe(error.keyword === 'type' && parentSchema.type !== 'array' ? { type: parentSchema.type } : parentSchema);
   return { error: tracedError('TT1002', { path: keyPath(segments), expected }), node: nodeAt(ts, root, segments) };
 }
 
@@ -129,7 +132,7 @@ function globFaults(ts: TS, value: Schema, root: ts.Node | undefined): ConfigFau
     const list = path.reduce<any>((v, k) => v?.[k], value);
     if (!Array.isArray(list)) continue;
     list.forEach((glob, i) => {
-      if (typeof glob !== 'string') return;
+      if (typeof glob !== 'string' || !glob) return; // the schema reports these
       try {
         picomatch.makeRe(glob, { strictBrackets: true });
       } catch (e) {
