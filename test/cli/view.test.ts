@@ -13,6 +13,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseSpanLines } from '../../src/cli/view';
 
+// Callbacks given to page.evaluate run in the page; the project compiles without the DOM library, so the page
+// globals they use are declared here (module scope, not global).
+declare const getComputedStyle: (element: unknown) => { readonly paddingLeft: string; readonly backgroundColor: string };
+declare const window: { readonly __pwned?: number };
+
 const root = resolve(__dirname, '..', '..');
 const fixture = join(__dirname, 'fixtures', 'view', 'spans.jsonl');
 const tmp = join(__dirname, '.tmp');
@@ -168,12 +173,12 @@ browserTest('shows each trace as nested bars, highlights the error, expands deta
     assert.is(new Set(colours).size, 2, '~> every other bar the same colour');
 
     await error.locator('summary').click();
-    assert.ok(await error.locator('details').evaluate((d) => (d as HTMLDetailsElement).open), '~> a click expands');
+    assert.ok(await error.locator('details').evaluate((d) => (d as unknown as { open: boolean }).open), '~> a click expands');
     assert.is(await error.locator('table.tags th').first().textContent(), 'arg.invoiceId');
     assert.match((await error.locator('.logs').textContent()) ?? '', 'card declined');
 
     assert.is(await page.locator('img, b').count(), 0, '~> hostile markup stayed text');
-    assert.is(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.is(await page.evaluate(() => window.__pwned), undefined);
     assert.match((await page.locator('li.span').nth(4).locator('.name').textContent()) ?? '', '<img src=x onerror=');
 
     const visible = () => page.$$eval('li.span:not([hidden]) .name', (names) => names.map((n) => n.textContent));
