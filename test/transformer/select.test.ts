@@ -405,4 +405,21 @@ records('name class expressions by their variable and default-exported classes `
   assert.equal(names(source), ['Repo.m', 'default.n']);
 });
 
+records('work on the source file transpileModule hands a transformer, relative to the cwd', () => {
+  const source = `${IMPORT}export class A {\n  @traced m() {}\n}\n/** @traced */\nexport const f = async () => 1;`;
+  let found: string[] = [];
+  const select: ts.TransformerFactory<ts.SourceFile> = () => (file) => {
+    const original = ts.getParseTreeNode(file, ts.isSourceFile)!;
+    const selection = selectSites(ts, original, defaultConfig(process.cwd()), { projectRoot: process.cwd() });
+    found = [...selection.sites.values()].map((s) => `${s.name} ${s.kind} ${s.file}:${s.line}`);
+    return file;
+  };
+  ts.transpileModule(source, {
+    fileName: 'src/m.ts',
+    compilerOptions: { target: ts.ScriptTarget.ES2022 },
+    transformers: { before: [select] },
+  });
+  assert.equal(found, [`A.m ${SiteKind.sync} src/m.ts:3`, `f ${SiteKind.async} src/m.ts:6`]);
+});
+
 records.run();

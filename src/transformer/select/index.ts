@@ -57,13 +57,16 @@ const EMPTY: Selection = { sites: new Map(), skipped: [], diagnostics: [], decor
 export function selectSites(ts: TS, file: ts.SourceFile, config: ResolvedConfig, options: SelectOptions): Selection {
   if (!config.enabled || file.isDeclarationFile) return EMPTY;
   const fileName = options.fileName ?? file.fileName;
+  const moduleGlob = config.include ? moduleRule(config, fileName) : undefined;
+  // Most files of a project have no marker and no rule: skip the walk (every marker contains "traced").
+  if (moduleGlob === undefined && !file.text.includes('traced')) return EMPTY;
   const walk: Walk = {
     ts,
     file,
     config,
     imports: collectMarkerImports(ts, file),
     relativeFile: relativePath(options.projectRoot, fileName),
-    moduleGlob: config.include ? moduleRule(config, fileName) : undefined,
+    moduleGlob,
     exported: exportedNames(ts, file),
     sites: new Map(),
     skipped: [],
