@@ -284,10 +284,31 @@ propagation('the binary format and unusable carriers are ignored without throwin
   tracer.inject(span, opentracing.FORMAT_HTTP_HEADERS, Object.freeze({}));
 });
 
-propagation('the formats option chooses what is read: a format not listed is not extracted', () => {
+propagation('baggage travels with the context: inject writes it, extract hands it to the spans that follow', () => {
+  const client = new DevTracer();
+  const span = client.startSpan('call');
+  span.setBaggageItem('tenant', 'acme corp');
+  const headers: Record<string, string> = {};
+  client.inject(span, opentracing.FORMAT_HTTP_HEADERS, headers);
+  assert.ok(headers.baggage?.includes('tenant='), '~> a W3C baggage header');
+  const server = new DevTracer();
+  const handled = server.startSpan('handle', { childOf: server.extract(opentracing.FORMAT_HTTP_HEADERS, headers)! });
+  const downstream = server.startSpan('downstream', { childOf: handled });
+  assert.is(handled.getBaggageItem('tenant'), 'acme corp');
+  assert.is(downstream.getBaggageItem('tenant'), 'acme corp', '~> and to their children');
+});
+
+propagation('the formats option chooses what is written and read', () => {
   const b3only = new DevTracer({ propagation: ['b3'] });
   assert.equal(b3only.propagation, ['b3']);
-  assert.is(b3only.extract(opentracing.FORMAT_HTTP_HEADERS, { traceparent: `00-${T}-${P}-01` }), null);
+  assert.is(b3only.extract(opentracing.FORMAT_HTTP_HEADERS, { traceparent: `00-${T}-${P}-01` }), null, '~> w3c not read');
+  const span = b3only.startSpan('x', { childOf: b3only.extract(opentracing.FORMAT_HTTP_HEADERS, { b3: `${T}-${P}-1` })! });
+  assert.is(span.traceId, T, '~> b3 read');
+  assert.is(span.parentId, P);
+  const out: Record<string, string> = {};
+  b3only.inject(span, opentracing.FORMAT_HTTP_HEADERS, out);
+  assert.equal(Object.keys(out), ['b3'], '~> only b3 written');
+  assert.match(out.b3, `${T}-${span.spanId}-1`);
   assert.equal(new DevTracer().propagation, ['w3c'], '~> w3c by default');
 });
 
