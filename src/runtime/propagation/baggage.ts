@@ -79,7 +79,7 @@ export function parseBaggageEntries(input: unknown): Array<readonly [string, str
 }
 
 /** Builds the frozen null-prototype baggage object; undefined when there is nothing in it. */
-export function toBaggage(entries: Iterable<readonly [string, string]>): Readonly<Record<string, string>> | undefined {
+function toBaggage(entries: Iterable<readonly [string, string]>): Readonly<Record<string, string>> | undefined {
   const bag: Record<string, string> = Object.create(null);
   let any = false;
   for (const [key, value] of entries) {

@@ -3,8 +3,8 @@
  * headers. Extraction never throws: malformed or hostile input yields `undefined` (start a new trace).
  * Injection never throws and only writes values `http.request` accepts (printable ASCII, no CR/LF/NUL).
  */
-import { MAX_BAGGAGE_MEMBERS, toBaggage } from './baggage';
-import { openCarrier } from './carrier';
+import { MAX_BAGGAGE_MEMBERS } from './baggage';
+import { openCarrier, type HeaderReader } from './carrier';
 import { FORMATS, type Writer } from './formats';
 import { isSpanId, isTraceId, newSpanId, newTraceId } from './ids';
 import type { PropagationFormat, TraceContext } from './types';
@@ -32,25 +32,37 @@ export const DEFAULT_FORMATS: readonly PropagationFormat[] = ['w3c'];
 /** The known formats of `formats`, in order; the default when it is not an array. */
 function formatList(formats: unknown): readonly PropagationFormat[] {
   if (!Array.isArray(formats)) return DEFAULT_FORMATS;
-  return formats.filter((f): f is PropagationFormat => typeof f === 'string' && Object.hasOwn(FORMATS, f));
+  const known = (f: unknown): f is PropagationFormat => typeof f === 'string' && Object.hasOwn(FORMATS, f);
+  // The common case, a list of known names, is used as it is: no copy per call.
+  return formats.every(known) ? (formats as readonly PropagationFormat[]) : formats.filter(known);
 }
 
 /**
  * Baggage of every format in `formats`: within a format a repeated key keeps its last value, across formats
  * the first format listed wins; at most 64 items.
  */
-function readBaggage(headers: ReturnType<typeof openCarrier>, formats: readonly PropagationFormat[]) {
-  const merged = new Map<string, string>();
+function readBaggage(headers: HeaderReader, formats: readonly PropagationFormat[]): Readonly<Record<string, string>> | undefined {
+  let merged: Record<string, string> | undefined;
+  let count = 0;
   for (const format of formats) {
-    const read = FORMATS[format].baggage;
-    if (!read) continue;
-    const own = new Map(read(headers));
-    for (const [key, value] of own) {
-      if (merged.size === MAX_BAGGAGE_MEMBERS) break;
-      if (!merged.has(key)) merged.set(key, value);
+    const entries = FORMATS[format].baggage?.(headers);
+    if (!entries?.length) continue;
+    if (merged === undefined) {
+      merged = Object.create(null) as Record<string, string>;
+      for (const [key, value] of entries) merged[key] = value;
+      count = Object.keys(merged).length;
+      continue;
+    }
+    const own = Object.create(null) as Record<string, string>;
+    for (const [key, value] of entries) own[key] = value;
+    for (const key of Object.keys(own)) {
+      if (count === MAX_BAGGAGE_MEMBERS) break;
+      if (key in merged) continue;
+      merged[key] = own[key];
+      count++;
     }
   }
-  return toBaggage(merged);
+  return merged && Object.freeze(merged);
 }
 
 /**
@@ -67,7 +79,8 @@ export function extractContext(carrier: unknown, formats?: readonly PropagationF
       const ctx = FORMATS[format].extract(headers);
       if (!ctx) continue;
       const baggage = readBaggage(headers, list);
-      return baggage ? { ...ctx, baggage } : ctx;
+      if (baggage) (ctx as { baggage?: TraceContext['baggage'] }).baggage = baggage;
+      return ctx;
     }
   } catch {
     // Readers and parsers catch their own faults; this is the last guard so no input can ever throw.

@@ -41,8 +41,6 @@ function hexValue(c: number): number {
   return -1;
 }
 
-const REPLACEMENT_BYTES = [0xef, 0xbf, 0xbd];
-
 /**
  * Percent-decodes `s` as UTF-8. Byte sequences that are not UTF-8 become U+FFFD (as the W3C Baggage spec asks).
  * A `%` not followed by two hex digits becomes U+FFFD too (the characters after it are kept), or, with
@@ -52,31 +50,33 @@ export function percentDecode(s: string, strict?: false): string;
 export function percentDecode(s: string, strict: boolean): string | undefined;
 export function percentDecode(s: string, strict = false): string | undefined {
   if (s.indexOf('%') === -1) return s;
-  const bytes: number[] = [];
+  // No character takes more than 3 bytes (a surrogate pair takes 4 for 2 characters; a bad `%` takes U+FFFD's 3).
+  const bytes = Buffer.allocUnsafe(s.length * 3);
+  let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x25) {
       const hi = i + 2 < s.length ? hexValue(s.charCodeAt(i + 1)) : -1;
       const lo = hi >= 0 ? hexValue(s.charCodeAt(i + 2)) : -1;
       if (lo >= 0) {
-        bytes.push(hi * 16 + lo);
+        bytes[n++] = hi * 16 + lo;
         i += 2;
       } else if (strict) {
         return undefined;
       } else {
-        bytes.push(...REPLACEMENT_BYTES);
+        n += bytes.write('\uFFFD', n, 'utf8');
       }
     } else if (c <= 0xff) {
       // Header strings reach us latin1-decoded: a char up to 0xff stands for one raw byte.
-      bytes.push(c);
+      bytes[n++] = c;
     } else {
-      // Only a record built in JS holds wider characters: take them as text.
+      // Only a record built in JS holds wider characters: take them as text (a lone surrogate becomes U+FFFD).
       const cp = s.codePointAt(i)!;
-      bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+      n += bytes.write(String.fromCodePoint(cp), n, 'utf8');
       if (cp > 0xffff) i++;
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return bytes.toString('utf8', 0, n);
 }
 
 /**

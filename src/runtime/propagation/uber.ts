@@ -8,6 +8,7 @@
  * - `uberctx-*` values are URL-decoded; an item with a malformed escape is dropped, the others kept (also when
  *   `uber-trace-id` itself is invalid).
  */
+import { MAX_BAGGAGE_BYTES, MAX_BAGGAGE_MEMBERS } from './baggage';
 import { padHexId, scanHex } from './ids';
 import { isToken, percentDecode, percentEncode, trimOws } from './text';
 import type { TraceContext } from './types';
@@ -37,10 +38,16 @@ export function formatUberTraceId(ctx: TraceContext): string {
   return `${ctx.traceId}:${ctx.spanId}:0:${ctx.sampled === true ? '01' : '00'}`;
 }
 
-/** `uberctx-<key>` headers (as `[key, values]`) to baggage entries; malformed values are dropped. */
+/**
+ * `uberctx-<key>` headers (as `[key, values]`) to baggage entries; malformed values are dropped. The W3C
+ * baggage limits apply: at most 64 items, and items stop when their headers pass 8192 bytes.
+ */
 export function parseUberBaggage(headers: Iterable<readonly [string, readonly string[]]>): Array<readonly [string, string]> {
   const entries: Array<readonly [string, string]> = [];
+  let bytes = 0;
   for (const [key, values] of headers) {
+    bytes += UBER_BAGGAGE_PREFIX.length + key.length + values[0].length;
+    if (bytes > MAX_BAGGAGE_BYTES || entries.length === MAX_BAGGAGE_MEMBERS) break;
     const value = values.length === 1 ? percentDecode(trimOws(values[0]), true) : undefined;
     if (value !== undefined && isToken(key)) entries.push([key, value]);
   }

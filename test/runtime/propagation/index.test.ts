@@ -156,7 +156,7 @@ inject('C1.26 hostile tracestate and baggage values never produce an invalid hea
     for (const [name, value] of Object.entries(headers)) {
       assert.type(value, 'string');
       http.validateHeaderName(name);
-      http.validateHeaderValue(name, value);
+      http.validateHeaderValue(name, value as string);
       assert.ok(/^[\x20-\x7e]*$/.test(value as string), `~> ${name}: printable ASCII`);
     }
     const valid = parseTracestate(ctx.traceState);
