@@ -28,7 +28,9 @@ export interface PluginExtras {
 export interface TransformerOptions extends TracedPluginOptions {
   /** The Program, when the host has one (ts-loader passes it to `getCustomTransformers`). */
   readonly program?: ts.Program;
-  /** Folder of traced.config.json and base of `code.filepath`: default the Program's tsconfig folder, else the cwd. */
+  /** The tsconfig.json these options come from: traced.config.json is looked for beside it, faults point into it. */
+  readonly tsconfig?: string;
+  /** Base of `code.filepath` and of a relative `config`: default the tsconfig's folder, else the cwd. */
   readonly projectRoot?: string;
   /** Receives every diagnostic. Without it, a file with problems throws one Error that lists them. */
   readonly onDiagnostic?: (diagnostic: ts.Diagnostic) => void;
@@ -51,8 +53,8 @@ export default function tracedTransformer(
 }
 
 export function createTransformer(ts: TS, options: TransformerOptions = {}): ts.TransformerFactory<ts.SourceFile> {
-  const { program, projectRoot: root, onDiagnostic, ...pluginOptions } = options;
-  const tsconfigPath = program?.getCompilerOptions().configFilePath as string | undefined;
+  const { program, tsconfig, projectRoot: root, onDiagnostic, ...pluginOptions } = options;
+  const tsconfigPath = tsconfig ?? (program?.getCompilerOptions().configFilePath as string | undefined);
   const projectRoot = root ?? (tsconfigPath ? dirname(tsconfigPath) : process.cwd());
   if (onDiagnostic) return factoryFor(ts, pluginOptions, projectRoot, tsconfigPath, onDiagnostic);
   const found: ts.Diagnostic[] = [];

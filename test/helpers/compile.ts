@@ -73,11 +73,14 @@ function createHost(options: ts.CompilerOptions, fileName: string, source: strin
   return host;
 }
 
+/** The (virtual) tsconfig.json of a compiled file: beside it, so the file's folder is the project root. */
+const tsconfigOf = (fileName: string) => join(dirname(fileName), 'tsconfig.json');
+
 /** Program mode, as tspc runs the plugin: the default export, given ts-patch's extras. */
 export function compileProgram(source: string, o: CompileOptions): Compiled {
   const options = { ...compilerOptionsOf(o.compilerOptions, o.fileName), noEmitOnError: false };
   // tsc sets configFilePath from the tsconfig it read: the project root is its folder.
-  options.configFilePath = join(dirname(o.fileName), 'tsconfig.json');
+  options.configFilePath = tsconfigOf(o.fileName);
   const program = ts.createProgram([o.fileName], options, createHost(options, o.fileName, source));
   const file = program.getSourceFile(o.fileName)!;
   const diagnostics: ts.Diagnostic[] = [];
@@ -89,13 +92,13 @@ export function compileProgram(source: string, o: CompileOptions): Compiled {
   return { js: out.js, map: out.map, diagnostics, typeErrors };
 }
 
-/** transpileModule mode: no Program, `createTransformer` with the working directory set to the file's folder. */
+/** transpileModule mode: no Program, `createTransformer` told the same tsconfig path. */
 export function compileTranspile(source: string, o: CompileOptions): Compiled {
   const diagnostics: ts.Diagnostic[] = [];
   const before =
     o.pluginOptions === null
       ? []
-      : [createTransformer(ts, { ...o.pluginOptions, projectRoot: dirname(o.fileName), onDiagnostic: (d) => diagnostics.push(d) })];
+      : [createTransformer(ts, { ...o.pluginOptions, tsconfig: tsconfigOf(o.fileName), onDiagnostic: (d) => diagnostics.push(d) })];
   const result = ts.transpileModule(source, {
     fileName: o.fileName,
     compilerOptions: compilerOptionsOf(o.compilerOptions, o.fileName),

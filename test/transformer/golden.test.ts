@@ -50,7 +50,8 @@ function optionsOf(group: string, name: string): CaseOptions {
     ...outer,
     ...inner,
     compilerOptions: { ...outer.compilerOptions, ...inner.compilerOptions },
-    pluginOptions: { ...outer.pluginOptions, ...inner.pluginOptions },
+    // `null` in a case's options removes a key its group sets.
+    pluginOptions: JSON.parse(JSON.stringify({ ...outer.pluginOptions, ...inner.pluginOptions }, (_, v) => (v === null ? undefined : v))),
   };
 }
 
