@@ -79,10 +79,14 @@ function readText(path: string): { text: string } | { missing: true } | { unread
 }
 
 /** The plugin entry `{ "transform": "ts-traced/transformer", ... }` in the tsconfig, for positions. */
-function findPluginEntry(ts: TS, tsconfigPath: string | undefined): { file: ts.JsonSourceFile; entry: ts.Node } | undefined {
+function findPluginEntry(
+  ts: TS,
+  tsconfigPath: string | undefined,
+): { file: ts.JsonSourceFile; entry: ts.Node } | undefined {
   const read = tsconfigPath ? readText(tsconfigPath) : undefined;
   const doc = read && 'text' in read ? parseJson(ts, tsconfigPath!, read.text).doc : undefined;
-  const plugins: unknown = (doc?.value as { compilerOptions?: { plugins?: unknown } } | undefined)?.compilerOptions?.plugins;
+  const value = doc?.value as { compilerOptions?: { plugins?: unknown } } | undefined;
+  const plugins = value?.compilerOptions?.plugins;
   if (!doc || !Array.isArray(plugins)) return undefined;
   const index = plugins.findIndex((p) => typeof p?.transform === 'string' && p.transform.includes('ts-traced'));
   const entry = index < 0 ? undefined : nodeAt(ts, doc.root, ['compilerOptions', 'plugins', index]);
@@ -93,13 +97,12 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
   const diagnostics: ts.Diagnostic[] = [];
   const plugin = findPluginEntry(ts, options.tsconfigPath);
   const where = `the ts-traced plugin options${options.tsconfigPath ? ` in ${options.tsconfigPath}` : ''}`;
-  /** An option fault at its key in the tsconfig when the plugin entry was found, else naming the options (unless `named` already). */
-  const reportOption = (fault: ConfigFault, named = false) =>
-    diagnostics.push(
-      plugin && fault.node
-        ? toDiagnostic(ts, plugin.file, fault.node, fault.error)
-        : toDiagnostic(ts, undefined, undefined, named ? fault.error : new TracedError(fault.error.code, `${fault.error.message} (${where})`)),
-    );
+  /** An option fault at its key in the tsconfig when the entry was found, else naming the options (unless `named`). */
+  const reportOption = ({ error, node }: ConfigFault, named = false) => {
+    if (plugin && node) return void diagnostics.push(toDiagnostic(ts, plugin.file, node, error));
+    const located = named ? error : new TracedError(error.code, `${error.message} (${where})`);
+    diagnostics.push(toDiagnostic(ts, undefined, undefined, located));
+  };
 
   const given = typeof pluginOptions === 'object' && pluginOptions !== null ? pluginOptions : {};
   const ours: TracedPluginOptions = Object.fromEntries(Object.entries(given).filter(([k]) => !HOST_KEYS.includes(k)));
@@ -135,7 +138,12 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
 }
 
 /** Defaults, then the file, then the plugin options; `functions` and `tags` merge key by key. */
-function merge(file: TracedConfig, options: TracedConfig, baseDir: string, configFile: string | undefined): ResolvedConfig {
+function merge(
+  file: TracedConfig,
+  options: TracedConfig,
+  baseDir: string,
+  configFile: string | undefined,
+): ResolvedConfig {
   const pick = <K extends keyof TracedConfig>(key: K) => options[key] ?? file[key];
   return {
     enabled: pick('enabled') ?? DEFAULTS.enabled,

@@ -99,8 +99,8 @@ function distance(a: string, b: string): number {
 
 /** The known key closest to `key` (case-insensitive, at most a third of its letters off). */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
-  const scored = known.map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const).sort((a, b) => a[1] - b[1]);
-  const best = scored[0];
+  const scored = known.map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const);
+  const best = scored.sort((a, b) => a[1] - b[1])[0];
   return best && best[1] <= Math.max(1, Math.floor(key.length / 3)) ? best[0] : undefined;
 }
 
@@ -117,10 +117,10 @@ function faultOf(ts: TS, error: ErrorObject, root: ts.Node | undefined): ConfigF
     const suggestion = closestKey(key, Object.keys(parentSchema.properties ?? {}));
     return { error: tracedError('TT1003', { path: keyPath(full), suggestion }), node: nodeAt(ts, root, full) };
   }
+  // A wrong type is described by the type alone ("a string", not "a non-empty string"); an array with its items.
+  const byType = error.keyword === 'type' && parentSchema.type !== 'array';
   const expected =
-    error.keyword === 'uniqueItems'
-      ? 'a list without duplicates'
-      : describe(error.keyword === 'type' && parentSchema.type !== 'array' ? { type: parentSchema.type } : parentSchema);
+    error.keyword === 'uniqueItems' ? 'a list without duplicates' : describe(byType ? { type: parentSchema.type } : parentSchema);
   return { error: tracedError('TT1002', { path: keyPath(segments), expected }), node: nodeAt(ts, root, segments) };
 }
 
@@ -137,7 +137,8 @@ function globFaults(ts: TS, value: Schema, root: ts.Node | undefined): ConfigFau
         picomatch.makeRe(glob, { strictBrackets: true });
       } catch (e) {
         const at = [...path, i];
-        faults.push({ error: tracedError('TT1006', { path: keyPath(at), reason: (e as Error).message }), node: nodeAt(ts, root, at) });
+        const error = tracedError('TT1006', { path: keyPath(at), reason: (e as Error).message });
+        faults.push({ error, node: nodeAt(ts, root, at) });
       }
     });
   }

@@ -168,7 +168,8 @@ function markedSite(
 
 function siteBase(walk: Walk, fn: FunctionNode, naming: SiteName) {
   const kind = siteKindOf(walk.ts, fn);
-  return { node: fn, name: naming.name, kind, fn: naming.fn, ns: naming.ns, file: walk.relativeFile, line: naming.line };
+  const { name, ns, line } = naming;
+  return { node: fn, name, kind, fn: naming.fn, ns, file: walk.relativeFile, line };
 }
 
 /** `@traced` on something that holds no function: a class, a parameter, a non-function property or variable. */
@@ -178,7 +179,10 @@ function checkStrayMarkers(walk: Walk, node: ts.Node): void {
   const holdsFunction = heldFunction(ts, node) !== undefined;
   if (!holdsFunction) walk.decorators.push(...decorated.map((d) => d.decorator));
   const canHoldDoc =
-    ts.isClassLike(node) || ts.isPropertyDeclaration(node) || ts.isPropertyAssignment(node) || ts.isVariableStatement(node);
+    ts.isClassLike(node) ||
+    ts.isPropertyDeclaration(node) ||
+    ts.isPropertyAssignment(node) ||
+    ts.isVariableStatement(node);
   const doc = canHoldDoc ? jsDocMarkerOf(ts, node, walk.file) : undefined;
   const decorator = decorated.find((d) => d.marker === 'traced');
   if (holdsFunction || (!decorator && doc?.marker !== 'traced')) return;

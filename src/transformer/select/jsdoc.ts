@@ -36,7 +36,10 @@ export function jsDocMarkerOf(ts: TS, node: ts.Node, file: ts.SourceFile): JsDoc
   if (decorators?.length) positions.push(decorators[decorators.length - 1]!.end);
   for (const pos of positions.reverse()) {
     // A comment on the line of the previous token counts as that token's trailing comment: take both kinds.
-    const comments = [...(ts.getTrailingCommentRanges(file.text, pos) ?? []), ...(ts.getLeadingCommentRanges(file.text, pos) ?? [])];
+    const comments = [
+      ...(ts.getTrailingCommentRanges(file.text, pos) ?? []),
+      ...(ts.getLeadingCommentRanges(file.text, pos) ?? []),
+    ];
     const docs = comments
       .map((c) => file.text.slice(c.pos, c.end))
       .filter((text) => text.startsWith('/**') && text !== '/**/');
@@ -52,8 +55,10 @@ export function jsDocMarkerOf(ts: TS, node: ts.Node, file: ts.SourceFile): JsDoc
 /** The function value a declaration holds: `const f = () =>` (single declaration), `p = function`, `x.y = () =>`. */
 export function heldFunction(ts: TS, holder: ts.Node): FunctionNode | undefined {
   let value: ts.Expression | undefined;
-  if (ts.isVariableStatement(holder))
-    value = holder.declarationList.declarations.length === 1 ? holder.declarationList.declarations[0]!.initializer : undefined;
+  if (ts.isVariableStatement(holder)) {
+    const declarations = holder.declarationList.declarations;
+    value = declarations.length === 1 ? declarations[0]!.initializer : undefined;
+  }
   else if (ts.isVariableDeclaration(holder) || ts.isPropertyDeclaration(holder) || ts.isPropertyAssignment(holder))
     value = holder.initializer;
   else if (ts.isExpressionStatement(holder) && ts.isBinaryExpression(holder.expression))

@@ -99,7 +99,8 @@ function namingOf(ts: TS, fn: FunctionNode): Naming | undefined {
   if (fn.name) return { fn: fn.name.text, node: fn.name };
   if (ts.isFunctionDeclaration(fn)) return { fn: 'default', node: fn };
   const holder = outerExpression(ts, fn).parent;
-  if (ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name)) return { fn: holder.name.text, node: holder.name };
+  if (ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name))
+    return { fn: holder.name.text, node: holder.name };
   if (ts.isPropertyDeclaration(holder) || ts.isPropertyAssignment(holder)) return memberNaming(ts, holder, holder.name);
   if (ts.isBinaryExpression(holder) && holder.operatorToken.kind === ts.SyntaxKind.EqualsToken)
     return assignedName(ts, holder.left);

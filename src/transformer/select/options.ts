@@ -43,6 +43,22 @@ function literalOf(ts: TS, node: ts.Expression): TagValue | undefined {
   return undefined;
 }
 
+/** TT2008: a value that must be written as a literal is not. */
+function notLiteral(problems: Problem[], node: ts.Node, what: string, expected: string): void {
+  problems.push({ node, error: tracedError('TT2008', { what, expected }) });
+}
+
+/** The key of an object-literal member written as a name or a string; undefined for computed keys and spreads. */
+function keyOf(ts: TS, property: ts.ObjectLiteralElementLike): string | undefined {
+  const name = property.name;
+  return name && (ts.isIdentifier(name) || ts.isStringLiteralLike(name)) ? name.text : undefined;
+}
+
+function bindsName(ts: TS, name: ts.BindingName, text: string): boolean {
+  if (ts.isIdentifier(name)) return name.text === text;
+  return name.elements.some((e) => !ts.isOmittedExpression(e) && bindsName(ts, e.name, text));
+}
+
 /** Resolves `args` names to parameter positions (a TypeScript `this` parameter takes no position). */
 function resolveArgs(ts: TS, fn: FunctionNode, list: ts.ArrayLiteralExpression, problems: Problem[]) {
   const params = fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
@@ -51,46 +67,71 @@ function resolveArgs(ts: TS, fn: FunctionNode, list: ts.ArrayLiteralExpression, 
   for (const element of list.elements) {
     const e = unwrap(ts, element);
     if (!ts.isStringLiteralLike(e)) {
-      problems.push({ node: element, error: tracedError('TT2008', { what: 'each name in "args"', expected: 'a string literal' }) });
+      notLiteral(problems, element, 'each name in "args"', 'a string literal');
       continue;
     }
-    const index = params.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === e.text);
+    const name = e.text;
+    const index = params.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === name);
     const param = params[index];
-    if (param && !param.dotDotDotToken) {
-      if (!args.some((a) => a.name === e.text)) args.push({ name: e.text, index });
-    } else if (param) {
-      problems.push({ node: e, error: tracedError('TT2007', { name: e.text, form: 'a rest parameter' }) });
-    } else if (params.some((p) => !ts.isIdentifier(p.name) && bindsName(ts, p.name, e.text))) {
-      problems.push({ node: e, error: tracedError('TT2007', { name: e.text, form: 'inside a destructured parameter' }) });
-    } else problems.push({ node: e, error: tracedError('TT2006', { name: e.text, params: plain }) });
+    let error;
+    if (param?.dotDotDotToken) error = tracedError('TT2007', { name, form: 'a rest parameter' });
+    else if (param) {
+      if (!args.some((a) => a.name === name)) args.push({ name, index });
+    }
+    else if (params.some((p) => !ts.isIdentifier(p.name) && bindsName(ts, p.name, name)))
+      error = tracedError('TT2007', { name, form: 'inside a destructured parameter' });
+    else error = tracedError('TT2006', { name, params: plain });
+    if (error) problems.push({ node: e, error });
   }
   return args;
 }
 
-function bindsName(ts: TS, name: ts.BindingName, text: string): boolean {
-  if (ts.isIdentifier(name)) return name.text === text;
-  return name.elements.some((e) => !ts.isOmittedExpression(e) && bindsName(ts, e.name, text));
-}
-
 function readTags(ts: TS, value: ts.Expression, problems: Problem[]): Record<string, TagValue> | undefined {
   const obj = unwrap(ts, value);
-  const notLiteral = (node: ts.Node, what: string) =>
-    problems.push({ node, error: tracedError('TT2008', { what, expected: 'a string, number or boolean literal' }) });
   if (!ts.isObjectLiteralExpression(obj)) {
-    problems.push({ node: value, error: tracedError('TT2008', { what: '@traced option "tags"', expected: 'an object literal' }) });
+    notLiteral(problems, value, '@traced option "tags"', 'an object literal');
     return undefined;
   }
   const tags: Record<string, TagValue> = {};
   for (const property of obj.properties) {
-    const key = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name)) ? property.name.text : undefined;
+    const key = keyOf(ts, property);
     const literal = ts.isPropertyAssignment(property) ? literalOf(ts, property.initializer) : undefined;
-    if (key === undefined || literal === undefined) notLiteral(property, `tag ${key ? `"${key}"` : '(this entry)'}`);
-    else tags[key] = literal;
+    if (key !== undefined && literal !== undefined) tags[key] = literal;
+    else notLiteral(problems, property, `tag ${key ? `"${key}"` : '(this entry)'}`, 'a string, number or boolean literal');
   }
   return tags;
 }
 
-/** The options of one `@traced(...)` for the function `fn`, with the problems found in them. */
+type MutableOptions = { -readonly [K in keyof DecoratorOptions]: DecoratorOptions[K] };
+
+/** Reads one literal option (`name`, `tags`, `args`, `requireActiveTrace`) into `options`. */
+function readOption(
+  ts: TS,
+  key: OptionName,
+  property: ts.ObjectLiteralElementLike,
+  fn: FunctionNode,
+  options: MutableOptions,
+  problems: Problem[],
+): void {
+  const value = ts.isPropertyAssignment(property) ? property.initializer : undefined;
+  const what = `@traced option "${key}"`;
+  if (key === 'tags') {
+    options.tags = value && readTags(ts, value, problems);
+    if (!value) notLiteral(problems, property, what, 'an object literal');
+  } else if (key === 'args') {
+    const list = value && unwrap(ts, value);
+    if (list && ts.isArrayLiteralExpression(list)) options.args = resolveArgs(ts, fn, list, problems);
+    else notLiteral(problems, property, what, 'an array of string literals');
+  } else {
+    const literal = value && literalOf(ts, value);
+    const expected = key === 'name' ? 'string' : 'boolean';
+    if (typeof literal !== expected) notLiteral(problems, property, what, `a ${expected} literal`);
+    else if (key === 'name') options.name = literal as string;
+    else options.requireActiveTrace = literal as boolean;
+  }
+}
+
+/** The options of one `@traced(...)` for the function `fn`; problems found in them are added to `problems`. */
 export function readDecoratorOptions(
   ts: TS,
   expression: ts.Expression | undefined,
@@ -100,39 +141,18 @@ export function readDecoratorOptions(
   if (!expression) return {};
   const obj = unwrap(ts, expression);
   if (!ts.isObjectLiteralExpression(obj)) {
-    problems.push({ node: expression, error: tracedError('TT2008', { what: '@traced options', expected: 'an object literal' }) });
+    notLiteral(problems, expression, '@traced options', 'an object literal');
     return {};
   }
-  const options: { -readonly [K in keyof DecoratorOptions]: DecoratorOptions[K] } = {};
+  const options: MutableOptions = {};
   for (const property of obj.properties) {
-    const key = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name)) ? property.name.text : undefined;
-    if (key === undefined || ts.isSpreadAssignment(property)) {
-      problems.push({ node: property, error: tracedError('TT2008', { what: 'each @traced option', expected: 'a named property' }) });
-      continue;
-    }
-    if (!OPTION_NAMES.includes(key as OptionName)) {
+    const key = keyOf(ts, property);
+    if (key === undefined || ts.isSpreadAssignment(property))
+      notLiteral(problems, property, 'each @traced option', 'a named property');
+    else if (!OPTION_NAMES.includes(key as OptionName))
       problems.push({ node: property.name!, error: tracedError('TT2009', { option: key, known: OPTION_NAMES }) });
-      continue;
-    }
-    if (key === 'onStart') {
-      options.dynamic = expression;
-      continue;
-    }
-    const value = ts.isPropertyAssignment(property) ? property.initializer : undefined;
-    const what = `@traced option "${key}"`;
-    if (key === 'tags') options.tags = value && readTags(ts, value, problems);
-    else if (key === 'args') {
-      const list = value && unwrap(ts, value);
-      if (list && ts.isArrayLiteralExpression(list)) options.args = resolveArgs(ts, fn, list, problems);
-      else problems.push({ node: property, error: tracedError('TT2008', { what, expected: 'an array of string literals' }) });
-    } else {
-      const literal = value && literalOf(ts, value);
-      const expected = key === 'name' ? 'string' : 'boolean';
-      if (typeof literal !== expected)
-        problems.push({ node: property, error: tracedError('TT2008', { what, expected: `a ${expected} literal` }) });
-      else if (key === 'name') options.name = literal as string;
-      else options.requireActiveTrace = literal as boolean;
-    }
+    else if (key === 'onStart') options.dynamic = expression;
+    else readOption(ts, key as OptionName, property, fn, options, problems);
   }
   if (options.dynamic) {
     const names = nonModuleReferences(ts, options.dynamic);

@@ -69,7 +69,9 @@ function isExportedDeclaration(ts: TS, node: ts.Node, names: ReadonlySet<string>
     const statement = node.parent.parent;
     return (
       (ts.isIdentifier(node.name) && names.has(node.name.text)) ||
-      (ts.isVariableStatement(statement) && ts.isSourceFile(statement.parent) && isExportedDeclaration(ts, statement, names))
+      (ts.isVariableStatement(statement) &&
+        ts.isSourceFile(statement.parent) &&
+        isExportedDeclaration(ts, statement, names))
     );
   }
   const modifiers = ts.canHaveModifiers(node) ? ts.getModifiers(node) : undefined;
@@ -81,7 +83,12 @@ function isExportedDeclaration(ts: TS, node: ts.Node, names: ReadonlySet<string>
 /** `exports` or `module.exports` (CommonJS-style assignments in a .ts file). */
 function isExportsObject(ts: TS, e: ts.Expression): boolean {
   if (ts.isIdentifier(e)) return e.text === 'exports';
-  return ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'module' && e.name.text === 'exports';
+  return (
+    ts.isPropertyAccessExpression(e) &&
+    ts.isIdentifier(e.expression) &&
+    e.expression.text === 'module' &&
+    e.name.text === 'exports'
+  );
 }
 
 /** Is the value `node` (a function, class or object literal) reachable from the module's exports? */
@@ -94,7 +101,9 @@ function isExportedValue(ts: TS, node: ts.Node, names: ReadonlySet<string>): boo
   if (ts.isPropertyDeclaration(holder)) return isExportedValue(ts, holder.parent, names);
   if (!ts.isBinaryExpression(holder) || holder.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
   const target = holder.left;
-  return isExportsObject(ts, target) || (ts.isPropertyAccessExpression(target) && isExportsObject(ts, target.expression));
+  return (
+    isExportsObject(ts, target) || (ts.isPropertyAccessExpression(target) && isExportsObject(ts, target.expression))
+  );
 }
 
 /** Exported function, method (or accessor) of an exported class, or method of an exported object. */
@@ -103,7 +112,9 @@ export function isExported(ts: TS, fn: FunctionNode, names: ReadonlySet<string>)
   return isExportedValue(ts, member ? fn.parent : fn, names);
 }
 
-export type RuleVerdict = { readonly selected: true; readonly rule: string } | { readonly selected: false; readonly reason: string };
+export type RuleVerdict =
+  | { readonly selected: true; readonly rule: string }
+  | { readonly selected: false; readonly reason: string };
 
 const matching = (patterns: readonly [string, Matcher][], texts: readonly string[]) =>
   patterns.find(([, matches]) => texts.some((text) => matches(text)))?.[0];
@@ -127,8 +138,10 @@ export function ruleVerdict(
   const m = matchersOf(config);
   const texts = [naming.name, naming.fn];
   const included = m.functionsInclude ? matching(m.functionsInclude, texts) : undefined;
-  if (m.functionsInclude && !included) return { selected: false, reason: 'name matches no "functions.include" pattern' };
+  if (m.functionsInclude && !included)
+    return { selected: false, reason: 'name matches no "functions.include" pattern' };
   const excluded = matching(m.functionsExclude, texts);
   if (excluded) return { selected: false, reason: `name matches "functions.exclude" pattern "${excluded}"` };
-  return { selected: true, rule: `include "${context.moduleGlob}"${included ? `, functions.include "${included}"` : ''}` };
+  const rule = `include "${context.moduleGlob}"${included ? `, functions.include "${included}"` : ''}`;
+  return { selected: true, rule };
 }
