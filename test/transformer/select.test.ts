@@ -400,9 +400,10 @@ records('key sites by the function node of the parse tree', () => {
   assert.is(ts.getParseTreeNode(node!), node);
 });
 
-records('name class expressions by their variable and default-exported classes `default`', () => {
+records('name class expressions by their variable, default-exported classes and objects `default`', () => {
   const source = `${IMPORT}const Repo = class {\n  @traced m() {}\n};\nexport default class {\n  @traced n() {}\n}`;
   assert.equal(names(source), ['Repo.m', 'default.n']);
+  assert.equal(names(`export default {\n  /** @traced */ run() {},\n};`), ['default.run']);
 });
 
 records('work on the source file transpileModule hands a transformer, relative to the cwd', () => {

@@ -63,6 +63,7 @@ function objectName(ts: TS, obj: ts.ObjectLiteralExpression): string | undefined
   }
   if (ts.isBinaryExpression(holder) && holder.operatorToken.kind === ts.SyntaxKind.EqualsToken)
     return assignedName(ts, holder.left)?.fn;
+  if (ts.isExportAssignment(holder)) return 'default';
   return undefined;
 }
 
