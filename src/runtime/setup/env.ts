@@ -25,8 +25,6 @@ export type SamplerName = (typeof SAMPLERS)[number];
 export interface SetupConfig {
   /** `console`/`file`: the development tracer; `otel`: OpenTelemetry; `none`: tracing off. */
   readonly mode: 'console' | 'file' | 'otel' | 'none';
-  /** Why this mode: which variable decided, for the start-up line. */
-  readonly reason: string;
   readonly file: string;
   readonly serviceName: string | undefined;
   readonly exporters: readonly OtelExporter[];
@@ -65,14 +63,27 @@ function problem(name: string, value: string, expected: string, fallback: string
   return `ts-traced: ${name}=${JSON.stringify(value)} is not valid (expected ${expected}); ${fallback}.`;
 }
 
-/** A comma list whose items must be in `allowed`; unknown items are reported together and left out. */
-function list<T extends string>(env: Env, name: string, allowed: readonly T[], problems: string[], dropped: string): T[] | undefined {
+/**
+ * A comma list whose items must be in `allowed`; unknown items are reported together and left out. When none is
+ * left, `whenNoneKept` says what happens instead (default: nothing of that kind).
+ */
+function list<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+  problems: string[],
+  whenNoneKept?: string,
+): T[] | undefined {
   const value = get(env, name);
   if (value === undefined) return undefined;
   const items = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const kept = [...new Set(items.filter((i): i is T => allowed.includes(i as T)))];
   const unknown = items.filter((i) => !allowed.includes(i as T));
-  if (unknown.length > 0) problems.push(problem(name, value, `a comma list of ${allowed.join(', ')}`, `${unknown.join(', ')} ${dropped}`));
-  return [...new Set(items.filter((i): i is T => allowed.includes(i as T)))];
+  if (unknown.length > 0) {
+    const fallback = kept.length === 0 && whenNoneKept !== undefined ? whenNoneKept : `${unknown.join(', ')} left out`;
+    problems.push(problem(name, value, `a comma list of ${allowed.join(', ')}`, fallback));
+  }
+  return kept;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], problems: string[], fallback: T): T {
@@ -115,28 +126,31 @@ function ratio(env: Env, sampler: SamplerName, problems: string[]): number {
   return 1;
 }
 
-function decideMode(env: Env, problems: string[], exporters: readonly OtelExporter[] | undefined): Pick<SetupConfig, 'mode' | 'reason'> {
-  if (get(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return { mode: 'none', reason: 'OTEL_SDK_DISABLED=true' };
+/**
+ * `TRACED_EXPORTER` decides; else `TRACED_FILE` means the file; else an `OTEL_TRACES_EXPORTER` means OpenTelemetry;
+ * else the console tree while developing, and OpenTelemetry's default (OTLP) in production.
+ */
+function decideMode(env: Env, problems: string[], otelNamed: boolean): SetupConfig['mode'] {
+  if (get(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return 'none';
   const traced = get(env, 'TRACED_EXPORTER');
   if (traced !== undefined) {
     const mode = traced.toLowerCase() as SetupConfig['mode'];
-    if (TRACED_EXPORTERS.includes(mode)) return { mode, reason: `TRACED_EXPORTER=${mode}` };
+    if (TRACED_EXPORTERS.includes(mode)) return mode;
     problems.push(problem('TRACED_EXPORTER', traced, `one of ${TRACED_EXPORTERS.join(', ')}`, 'tracing is off'));
-    return { mode: 'none', reason: 'TRACED_EXPORTER is not valid' };
+    return 'none';
   }
-  if (get(env, 'TRACED_FILE') !== undefined) return { mode: 'file', reason: 'TRACED_FILE' };
-  if (exporters !== undefined) return { mode: 'otel', reason: 'OTEL_TRACES_EXPORTER' };
-  if (env.NODE_ENV !== 'production') return { mode: 'console', reason: 'development (NODE_ENV is not production)' };
-  return { mode: 'otel', reason: 'production default' };
+  if (get(env, 'TRACED_FILE') !== undefined) return 'file';
+  if (otelNamed) return 'otel';
+  return env.NODE_ENV === 'production' ? 'otel' : 'console';
 }
 
 /** The set-up `env` describes, and the problems found in it. */
 export function readSetupEnv(env: Env): SetupEnv {
   const problems: string[] = [];
-  const named = list(env, 'OTEL_TRACES_EXPORTER', OTEL_EXPORTERS, problems, 'not exported to');
+  const named = list(env, 'OTEL_TRACES_EXPORTER', OTEL_EXPORTERS, problems, 'spans are not exported');
   const exporters = named?.includes('none') ? [] : (named?.filter((e): e is OtelExporter => e !== 'none') ?? ['otlp']);
-  let { mode, reason } = decideMode(env, problems, named === undefined ? undefined : exporters);
-  if (mode === 'otel' && exporters.length === 0) [mode, reason] = ['none', 'OTEL_TRACES_EXPORTER names no exporter'];
+  const decided = decideMode(env, problems, named !== undefined);
+  const mode = decided === 'otel' && exporters.length === 0 ? 'none' : decided;
   const otlpProtocol = oneOf(
     env,
     get(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL',
@@ -145,7 +159,9 @@ export function readSetupEnv(env: Env): SetupEnv {
     'http/protobuf',
   );
   const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, problems, 'parentbased_always_on');
-  const propagators = list(env, 'OTEL_PROPAGATORS', [...PROPAGATOR_NAMES, 'none'], problems, 'not propagated');
+  const namedPropagators = list(env, 'OTEL_PROPAGATORS', [...PROPAGATOR_NAMES, 'none'], problems, 'using tracecontext, baggage');
+  // Nothing valid named: the default, as OpenTelemetry's SDK does (a blank list would turn propagation off).
+  const propagators = namedPropagators?.length === 0 ? undefined : namedPropagators;
   const clientsValue = get(env, 'TRACED_CLIENTS');
   const clients =
     clientsValue === undefined || clientsValue.toLowerCase() === 'all'
@@ -157,7 +173,6 @@ export function readSetupEnv(env: Env): SetupEnv {
     problems,
     config: {
       mode,
-      reason,
       file: get(env, 'TRACED_FILE') ?? DEFAULT_FILE,
       serviceName: get(env, 'OTEL_SERVICE_NAME'),
       exporters,
