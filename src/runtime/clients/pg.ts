@@ -179,16 +179,19 @@ function queryWithPromise(client: PgClient, original: Callback, args: IArguments
     );
   }
   client._Promise = TracedPromise as unknown as PromiseConstructor;
+  let result: unknown;
   try {
-    return original.apply(client, args as unknown as unknown[]);
+    result = original.apply(client, args as unknown as unknown[]);
   } finally {
     if (own) client._Promise = Real;
     else delete (client as Partial<PgClient>)._Promise;
-    if (!followed && !call.child.isFinished) {
-      call.child.setTag(TAG.promise, 'not-followed');
-      call.child.finish();
-    }
   }
+  if (!followed && !call.child.isFinished) {
+    // A pg that builds its promise some other way: end the span now rather than touch the caller's promise.
+    call.child.setTag(TAG.promise, 'not-followed');
+    call.child.finish();
+  }
+  return result;
 }
 
 function tracedConnect(original: Callback, live: Installation<PgOptions>) {
