@@ -39,7 +39,7 @@ async function respond(req: http.IncomingMessage, res: http.ServerResponse): Pro
   const span = incoming ? childContext(incoming) : newRootContext();
   const count = Number(url.searchParams.get('n'));
   for (let i = 0; i < count; i++) {
-    const headers: Record<string, unknown> = {};
+    const headers: http.OutgoingHttpHeaders = {};
     injectContext(childContext(span), headers);
     const call = http.request({ host: '127.0.0.1', port: harnessPort, path: `/${url.searchParams.get('id')}.${i}`, method: 'POST', headers, agent: false });
     call.end('{}');
