@@ -89,10 +89,18 @@ function bounded(text: string): string {
   return text.length > LIMIT ? `${text.slice(0, LIMIT)}…` : text;
 }
 
-/** JSON with secret-looking keys (headers `authorization`, `cookie`, query `token`, ...) redacted. */
+/**
+ * JSON with the values of secret-looking keys (headers `authorization`, `cookie`, query `token`, ...) redacted,
+ * in objects and in flat name/value lists such as `rawHeaders`.
+ */
 function describe(value: object): string {
+  const redact = (key: string, v: unknown): unknown => {
+    if (key !== '' && SECRET.test(key)) return REDACTED;
+    if (!Array.isArray(v)) return v;
+    return v.map((item, i) => (i > 0 && typeof v[i - 1] === 'string' && SECRET.test(v[i - 1]) ? REDACTED : item));
+  };
   try {
-    const text = JSON.stringify(value, (key, v) => (key !== '' && SECRET.test(key) ? REDACTED : v));
+    const text = JSON.stringify(value, redact);
     return text === undefined ? Object.prototype.toString.call(value) : text;
   } catch {
     return Object.prototype.toString.call(value);
