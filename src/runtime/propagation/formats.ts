@@ -55,7 +55,12 @@ function injectUberBaggage(baggage: TraceContext['baggage'], write: Writer): voi
   let count = 0;
   let bytes = 0;
   for (const key of Object.keys(baggage)) {
-    const value = baggage[key];
+    let value: unknown;
+    try {
+      value = baggage[key];
+    } catch {
+      continue;
+    }
     if (typeof value !== 'string' || !isToken(key)) continue;
     const encoded = encodeUberBaggageValue(value);
     bytes += UBER_BAGGAGE_PREFIX.length + key.length + encoded.length;

@@ -7,9 +7,9 @@ import { MAX_BAGGAGE_MEMBERS } from './baggage';
 import { openCarrier, type HeaderReader } from './carrier';
 import { FORMATS, type Writer } from './formats';
 import { isSpanId, isTraceId, newSpanId, newTraceId } from './ids';
-import type { PropagationFormat, TraceContext } from './types';
+import type { OutgoingCarrier, PropagationFormat, TraceContext } from './types';
 
-export type { Carrier, HeaderValue, HeadersLike, PropagationFormat, TraceContext } from './types';
+export type { Carrier, HeaderValue, HeadersLike, OutgoingCarrier, PropagationFormat, TraceContext } from './types';
 export { newSpanId, newTraceId, isSpanId, isTraceId, padHexId } from './ids';
 export { formatTraceparent, parseTraceparent, MAX_TRACEPARENT_LENGTH } from './w3c';
 export {
@@ -119,11 +119,11 @@ export function extractSampling(carrier: unknown, formats?: readonly Propagation
   return undefined;
 }
 
-function writerFor(carrier: Record<string, unknown>): Writer {
+function writerFor(carrier: OutgoingCarrier): Writer {
   const set = (carrier as { set?: unknown }).set;
   if (typeof set === 'function') return (name, value) => void set.call(carrier, name, value);
   return (name, value) => {
-    carrier[name] = value;
+    (carrier as Record<string, unknown>)[name] = value;
   };
 }
 
@@ -132,7 +132,7 @@ function writerFor(carrier: Record<string, unknown>): Writer {
  * `formats` (default `['w3c']`), header names in lower case. Writes nothing when the ids are invalid; drops an
  * invalid tracestate; percent-encodes baggage values. Never throws.
  */
-export function injectContext(ctx: TraceContext, carrier: Record<string, unknown>, formats?: readonly PropagationFormat[]): void {
+export function injectContext(ctx: TraceContext, carrier: OutgoingCarrier, formats?: readonly PropagationFormat[]): void {
   try {
     if (ctx === null || typeof ctx !== 'object' || !isTraceId(ctx.traceId) || !isSpanId(ctx.spanId)) return;
     if (carrier === null || typeof carrier !== 'object') return;

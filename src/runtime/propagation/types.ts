@@ -27,10 +27,13 @@ export interface TraceContext {
 /** A header value as node gives it (`IncomingHttpHeaders`, `headersDistinct`) or a plain record holds it. */
 export type HeaderValue = string | readonly string[] | undefined;
 
-/** `Headers` (fetch), a `Map`, or anything else that reads one header by name. */
+/** `Headers` (fetch), a `Map`, or anything else that reads one header by name (asked in lower case). */
 export interface HeadersLike {
   get(name: string): unknown;
 }
+
+/** Outgoing headers: a plain record (`OutgoingHttpHeaders`), or anything with `set()` such as fetch `Headers`. */
+export type OutgoingCarrier = Record<string, unknown> | { set(name: string, value: string): unknown };
 
 /**
  * Incoming headers: node's `IncomingHttpHeaders` (lower-cased keys, string | string[]), a Headers-like object

@@ -108,7 +108,7 @@ inject('writes every format at once with lower-case names', () => {
 });
 inject('writes into fetch Headers through set()', () => {
   const headers = new Headers({ traceparent: 'stale' });
-  injectContext({ traceId: T, spanId: P, sampled: true }, headers as unknown as Record<string, unknown>);
+  injectContext({ traceId: T, spanId: P, sampled: true }, headers);
   assert.is(headers.get('traceparent'), TP, '~> replaced, not appended');
 });
 inject('writes nothing for a context with invalid ids', () => {
@@ -137,6 +137,10 @@ inject('never throws on a frozen carrier, a throwing setter or a non-object', ()
   injectContext(ctx, new Proxy({}, { set() { throw new Error('trap'); }, get() { throw new Error('trap'); } }));
   for (const carrier of [null, undefined, 42, 'headers']) injectContext(ctx, carrier as never);
   injectContext({ ...ctx, baggage: new Proxy({}, { ownKeys() { throw new Error('keys'); } }) }, {});
+  const getterBag = Object.defineProperty({ ok: 'v' }, 'bad', { enumerable: true, get: () => { throw new Error('getter'); } });
+  const headers: Record<string, unknown> = {};
+  injectContext({ ...ctx, baggage: getterBag }, headers, ['uber', 'w3c']);
+  assert.equal([headers['uberctx-ok'], headers.baggage, typeof headers.traceparent], ['v', 'ok=v', 'string'], '~> a throwing baggage getter skips that item only');
 });
 
 const HOSTILE = ['a\r\nX-Evil: 1', 'a\u0000b', 'caf\u00e9', 'a,b', 'a;b', 'a\nb', '\u{1F600}', 'a\ud800'];
