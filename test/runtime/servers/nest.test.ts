@@ -118,6 +118,14 @@ for (const adapter of ['express', 'fastify'] as const) {
         assert.equal(tracer.finished().map((s) => s.path).sort(), ['GET /users/:id', 'GET /users/:id > UsersService.find']);
         const [find] = tracer.byName('UsersService.find');
         assert.is(find.tags['user.id'], '42', '~> onStart saw the arguments');
+        tracer.reset();
+        assert.is((await send(port, '/users/7/profile')).body, '{"profile":"user-7"}', '~> a traced controller method keeps its route');
+        await until(() => tracer.finished().length === 3);
+        assert.equal(tracer.finished().map((s) => s.path).sort(), [
+          'GET /users/:id/profile',
+          'GET /users/:id/profile > UsersController.profile',
+          'GET /users/:id/profile > UsersController.profile > UsersService.find',
+        ]);
       });
     });
 
