@@ -9,10 +9,10 @@
  *   least recently active trace is printed as it is, marked incomplete, and forgotten (a span of it that
  *   finishes later starts a new entry).
  */
-import { DevTracer, type DevTracerOptions } from './dev-tracer';
-import type { DevSpan } from './span';
 import { reportFault } from '../safe';
+import { DevTracer, type DevTracerOptions } from './dev-tracer';
 import { describeValue, toPrintable, truncate } from './format';
+import type { DevSpan } from './span';
 import { renderTree, type SpanTree } from './tree-text';
 
 export interface ConsoleTreeOptions {
