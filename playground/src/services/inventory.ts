@@ -16,6 +16,6 @@ export function getStock(sku: string): number {
   return stock.get(sku) ?? 0;
 }
 
-export function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+export async function pause(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
 }
