@@ -78,7 +78,7 @@ const ADAPTERS = {
   },
   async fastify(fixture: Fixture, traced: boolean): Promise<Running> {
     const app = await NestFactory.create<NestFastifyApplication>(fixture.AppModule, new FastifyAdapter(), { logger: false });
-    if (traced) await app.register(fastifyTracing as never, { startSpanCallback: tagRequestId });
+    if (traced) await app.register(fastifyTracing, { startSpanCallback: tagRequestId });
     await app.listen(0, '127.0.0.1');
     return { port: portOf(app.getHttpServer()), close: () => app.close() };
   },
