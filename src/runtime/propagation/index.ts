@@ -27,7 +27,7 @@ export { parseB3Single, formatB3Single, parseB3Sampling } from './b3';
 export { parseUberTraceId, formatUberTraceId } from './uber';
 
 /** Formats read and written when none are named. */
-export const DEFAULT_FORMATS: readonly PropagationFormat[] = ['w3c'];
+export const DEFAULT_FORMATS: readonly PropagationFormat[] = Object.freeze(['w3c']);
 
 /** The known formats of `formats`, in order; the default when it is not an array. */
 function formatList(formats: unknown): readonly PropagationFormat[] {

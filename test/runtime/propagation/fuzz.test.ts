@@ -20,75 +20,9 @@ import {
   type PropagationFormat,
   type TraceContext,
 } from '../../../src/runtime/propagation';
-import { B3S, B3T, P, REJECTED_B3, REJECTED_TRACEPARENTS, REJECTED_UBER, seeded, T, TP } from './cases';
+import { B3S, B3T, mutatedCarrier, REJECTED_B3, REJECTED_TRACEPARENTS, REJECTED_UBER, seeded, TP } from './cases';
 
 const ALL: readonly PropagationFormat[] = ['w3c', 'b3', 'b3multi', 'uber'];
-
-const SEEDS: Readonly<Record<string, readonly string[]>> = {
-  traceparent: [TP, `00-${T}-${P}-00`, `cc-${T}-${P}-03-future`],
-  tracestate: ['rojo=00f067aa0ba902b7,congo=t61rcWkgMzE', 'a@b=1, c=2', `k=${'v'.repeat(200)}`],
-  baggage: ['userId=Am%C3%A9lie,k=v;p=1', 'a=1, b = 2 ;q', '__proto__=x'],
-  b3: [`${B3T}-${B3S}-1-05e3ac9a4f6e3b90`, '463ac35c9f6413ad-e457b5a2e4d86bd1-d', '0'],
-  'x-b3-traceid': [B3T, '463ac35c9f6413ad'],
-  'x-b3-spanid': [B3S],
-  'x-b3-sampled': ['1', 'false'],
-  'x-b3-flags': ['1'],
-  'uber-trace-id': [`${T}:${P}:0:1`, `${T}%3A${P}%3A0%3A1`, 'abc:def:0:3'],
-  'uberctx-k': ['v%20x', 'Am%C3%A9lie'],
-};
-const NAMES = Object.keys(SEEDS);
-const INSERTS = [',', ';', '=', '@', '%', '\t', ' ', '-', ':', '\r\n', '\u0000', '\u00e9', '\ud800', '%ZZ', '%C3', ', '];
-
-function mutate(value: string, random: () => number): string {
-  const at = Math.floor(random() * (value.length + 1));
-  switch (Math.floor(random() * 8)) {
-    case 0: {
-      const code = random() < 0.5 ? Math.floor(random() * 0x80) : Math.floor(random() * 0x10000);
-      return value.slice(0, at) + String.fromCharCode(code) + value.slice(at + 1);
-    }
-    case 1:
-      return value.slice(0, at);
-    case 2:
-      return `${value}${random() < 0.5 ? ', ' : ','}${value}`;
-    case 3:
-      return value.slice(0, at) + INSERTS[Math.floor(random() * INSERTS.length)] + value.slice(at);
-    case 4:
-      return value.slice(0, at) + value.slice(at + 1);
-    case 5:
-      return random() < 0.5 ? value.toUpperCase() : value.slice(0, at) + value.charAt(at).toUpperCase() + value.slice(at + 1);
-    case 6:
-      return value.slice(0, at) + value.slice(at, at + 5).repeat(1 + Math.floor(random() * 300)) + value.slice(at + 5);
-    default:
-      return value.slice(at) + value.slice(0, at);
-  }
-}
-
-/** Headers with 1-3 values mutated (1-3 times each), sometimes duplicated, renamed or wrapped. */
-function mutatedCarrier(random: () => number): { carrier: unknown; values: Record<string, string> } {
-  const values: Record<string, string> = {};
-  for (const name of NAMES) if (random() < 0.7) values[name] = SEEDS[name][Math.floor(random() * SEEDS[name].length)];
-  for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
-    const name = NAMES[Math.floor(random() * NAMES.length)];
-    let value = values[name] ?? SEEDS[name][0];
-    for (let m = 1 + Math.floor(random() * 3); m > 0; m--) value = mutate(value, random);
-    values[name] = value;
-  }
-  const record: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(values)) {
-    const key = random() < 0.1 ? name.toUpperCase() : name;
-    record[key] = random() < 0.1 ? [value, value] : value;
-  }
-  const shape = random();
-  if (shape < 0.05) return { carrier: new Map(Object.entries(record)), values };
-  if (shape < 0.1) {
-    try {
-      return { carrier: new Headers(record as Record<string, string>), values };
-    } catch {
-      // Headers refuses some of these values itself; the record form still goes through.
-    }
-  }
-  return { carrier: record, values };
-}
 
 /** Every property a returned context must have, whatever came in. */
 function checkContext(ctx: TraceContext | undefined): void {
