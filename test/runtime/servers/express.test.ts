@@ -2,7 +2,7 @@
  * Express request spans, on express 4 (the `express4` alias) and express 5, each on a real server on 127.0.0.1
  * driven by a real HTTP client. Every suite runs once per major version.
  */
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import express5 from 'express';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -48,6 +48,10 @@ function buildApp(express: typeof express5, { tracing = {}, errorHandler = traci
     Promise.reject(new Error('async boom')).catch(next);
   });
   app.get('/client-error', (_req, _res, next) => next(Object.assign(new Error('bad input'), { status: 422 })));
+  app.get('/late', (_req, res) => {
+    res.write('partial');
+    throw new Error('late boom');
+  });
   app.get('/hang', (_req, res) => {
     res.write('first chunk');
   });
@@ -194,6 +198,28 @@ for (const [version, express] of VERSIONS) {
     await serve(app, async (port) => {
       const reply = await send(port, '/throw');
       assert.equal([reply.status, reply.body], [418, 'handled sync boom']);
+    });
+  });
+
+  test('an error after the headers were sent: express drops the connection, the span finishes once with the error', async () => {
+    const tracer = installRecordingTracer();
+    await serve(buildApp(express), async (port) => {
+      await new Promise<void>((done) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/late', agent: false }, (res) => {
+          res.resume();
+          res.on('close', done);
+        });
+        req.on('error', () => done());
+        req.end();
+      });
+      await settled(tracer, 1);
+      await new Promise((r) => setTimeout(r, 20));
+      const [span] = servers(tracer);
+      assert.is(span.finishCount, 1);
+      assert.is(span.tags.error, true);
+      assert.is(span.logs.length, 1);
+      assert.is(span.logs[0].message, 'late boom');
+      assert.is(span.tags['http.aborted'], true, '~> the response never finished');
     });
   });
 

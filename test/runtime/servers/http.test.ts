@@ -2,7 +2,7 @@
  * `node:http` request spans: `traceHandler` on real servers on 127.0.0.1, driven by real HTTP clients, and
  * `beforeRequest` / `getSpan`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FORMAT_HTTP_HEADERS, Span, type Tracer } from 'opentracing';
@@ -291,6 +291,67 @@ handler('keeps the handler\'s name, length, this and return value', async () => 
     (req, res) => assert.is(wrapped.call(self, req, res), self, '~> this and return value passed through'),
     (port) => send(port, '/').then(() => undefined),
   );
+});
+
+handler('returns the handler\'s own promise, so an async handler\'s rejection stays the host\'s to see', async () => {
+  installRecordingTracer();
+  const rejection = new Error('async handler failed');
+  let returned: unknown;
+  let given: Promise<void> | undefined;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown, promise: unknown) => unhandled.push([reason, promise]);
+  process.on('unhandledRejection', onUnhandled);
+  const wrapped = traceHandler((_req: IncomingMessage, res: ServerResponse) => {
+    res.end('sent');
+    given = Promise.reject(rejection);
+    return given;
+  });
+  try {
+    await serve(
+      (req, res) => {
+        returned = wrapped(req, res);
+      },
+      (port) => send(port, '/').then(() => undefined),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.is(returned, given, '~> the very same promise object');
+  assert.equal(unhandled, [[rejection, given]], '~> still unhandled, exactly once');
+});
+
+handler('keep-alive: 200 sequential requests on one socket never see the previous request\'s span', async () => {
+  const tracer = installRecordingTracer();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const sockets = new Set<unknown>();
+  const seen: boolean[] = [];
+  const h = traceHandler((req: IncomingMessage, res: ServerResponse) => {
+    sockets.add(req.socket);
+    const before = activeSpan();
+    setImmediate(() => {
+      seen.push(before === getSpan(req) && activeSpan() === getSpan(req));
+      res.end('ok');
+    });
+  });
+  await serve(h, async (port) => {
+    for (let i = 0; i < 200; i++) {
+      const headers: Record<string, string> = i % 2 ? { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } : {};
+      await new Promise<void>((done, fail) => {
+        httpRequest({ host: '127.0.0.1', port, path: `/k/${i}`, agent, headers }, (res) => {
+          res.resume();
+          res.on('end', done);
+        })
+          .on('error', fail)
+          .end();
+      });
+    }
+  });
+  agent.destroy();
+  assert.is(sockets.size, 1, '~> one connection');
+  assert.is(seen.length, 200);
+  assert.ok(seen.every(Boolean), '~> each request saw only its own span');
+  assert.is(new Set(serverSpans(tracer)).size, 200);
 });
 
 handler('a wrong option is warned about once and its default used, never thrown', async () => {
