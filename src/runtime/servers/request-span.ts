@@ -11,10 +11,12 @@ import { tagError } from '../errors';
 import { reportFault } from '../safe';
 import { withSpan } from '../scope';
 import { isExcluded, resolveTracer, type ServerSettings } from './options';
+import { register, registered } from './registry';
 import { SERVER_TAG, attributeTags, pathOf, peerTags, requestUrl } from './request-tags';
 
 export { resolveOptions, type ServerSettings, type ServerTracingOptions } from './options';
 export { pathOf } from './request-tags';
+export { getSpan, rememberSettings, settingsOf } from './registry';
 
 /** What an integration tells the request span about one request. */
 export interface RequestInfo<Req> {
@@ -31,15 +33,6 @@ export interface RequestInfo<Req> {
   /** Attributes recorded in addition to the settings' ones (a route's `traceRoute(attributes)`). */
   readonly attributes?: readonly string[];
 }
-
-interface Registry {
-  readonly spans: WeakMap<IncomingMessage, RequestSpan>;
-  readonly settings: WeakMap<IncomingMessage, ServerSettings<any>>;
-}
-// Kept on globalThis so that two loaded copies of the package (ESM and CJS, two versions) see the same requests.
-const KEY = Symbol.for('ts-traced.servers.requests.v1');
-const holder = globalThis as typeof globalThis & { [KEY]?: Registry };
-const registry: Registry = (holder[KEY] ??= { spans: new WeakMap(), settings: new WeakMap() });
 
 /** A thrown value carrying a 4xx `status`/`statusCode` (koa's `ctx.throw(404)`, fastify validation) is the client's error. */
 function isClientError(error: unknown): boolean {
@@ -192,7 +185,7 @@ function startSpan(tracer: Tracer, name: string, parent: SpanContext | undefined
  * one span). `undefined` when the path is excluded, no tracer records, or the tracer failed.
  */
 export function startRequestSpan<Req>(info: RequestInfo<Req>, settings: ServerSettings<Req>): RequestSpan | undefined {
-  const existing = registry.spans.get(info.req);
+  const existing = requestSpanOf(info.req);
   if (existing !== undefined) {
     if (info.attributes?.length) existing.addAttributes(info.attributes);
     return existing;
@@ -215,7 +208,7 @@ export function startRequestSpan<Req>(info: RequestInfo<Req>, settings: ServerSe
   const span = startSpan(tracer, method, extractParent(tracer, info.req), tags);
   if (span === undefined) return undefined;
   const requestSpan = new RequestSpan(span, info, settings, method);
-  registry.spans.set(info.req, requestSpan);
+  register(info.req, requestSpan);
   if (settings.startSpanCallback !== undefined) {
     try {
       settings.startSpanCallback(span, info.request);
@@ -228,31 +221,5 @@ export function startRequestSpan<Req>(info: RequestInfo<Req>, settings: ServerSe
 
 /** The request span of `req` (Node's request), if one was started. */
 export function requestSpanOf(req: IncomingMessage): RequestSpan | undefined {
-  return registry.spans.get(req);
-}
-
-/** Remembers the app-level settings for a request, so a route-level `traceRoute` uses the same tracer and hooks. */
-export function rememberSettings(req: IncomingMessage, settings: ServerSettings<any>): void {
-  registry.settings.set(req, settings);
-}
-
-export function settingsOf(req: IncomingMessage): ServerSettings<any> | undefined {
-  return registry.settings.get(req);
-}
-
-/**
- * The server span of a request: `getSpan(req)` with Node's or express's request, koa's `ctx`, or fastify's
- * `request`. `undefined` when the request is not traced. (The span is kept in a WeakMap, never on the request.)
- */
-export function getSpan(request: object): Span | undefined {
-  if (typeof request !== 'object' || request === null) return undefined;
-  try {
-    const found =
-      registry.spans.get(request as IncomingMessage) ??
-      registry.spans.get((request as { raw?: IncomingMessage }).raw as IncomingMessage) ??
-      registry.spans.get((request as { req?: IncomingMessage }).req as IncomingMessage);
-    return found?.span;
-  } catch {
-    return undefined; // a Proxy or a throwing getter
-  }
+  return registered(req) as RequestSpan | undefined;
 }
