@@ -44,6 +44,7 @@ interface Command {
   args: unknown[];
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  transformReply?: (reply: unknown) => unknown;
 }
 interface Client {
   readonly status?: string;
@@ -85,17 +86,30 @@ function describeCommand(command: Command, withArgs: boolean): string {
   return `${name} ${command.args.map(describeValue).join(' ')}`;
 }
 
-/** Ends `call` through the resolve/reject ioredis calls on `target` (a command or a pipeline). */
-function endThrough(target: Command | Pipeline, call: CallSpan<unknown>, batch: boolean): void {
+/**
+ * Ends `call` through the resolve/reject ioredis calls on `target` (a command or a pipeline). A command's resolve
+ * receives the raw reply and converts it (Buffer to string, HGETALL to an object); the response hook, when there is
+ * one, gets the converted reply, from the command's own (pure) `transformReply`.
+ */
+function endThrough(target: Command | Pipeline, call: CallSpan<unknown>, batch: boolean, hooked: boolean): void {
   const { resolve, reject } = target;
   target.resolve = (value: unknown) => {
-    call.end(batch ? firstError(value) : undefined, value);
+    if (batch) call.end(firstError(value), value);
+    else call.end(undefined, hooked ? converted(target as Command, value) : value);
     resolve(value);
   };
   target.reject = (error: unknown) => {
     call.end(error ?? new Error('command failed'));
     reject(error);
   };
+}
+
+function converted(command: Command, reply: unknown): unknown {
+  try {
+    return typeof command.transformReply === 'function' ? command.transformReply(reply) : reply;
+  } catch {
+    return reply; // ioredis rejects the command for this itself
+  }
 }
 
 function start(
@@ -144,7 +158,7 @@ function tracedSendCommand(original: Callback, live: Installation<IoredisOptions
         live,
         tracer,
       );
-      if (call !== undefined) endThrough(command, call, false);
+      if (call !== undefined) endThrough(command, call, false, live.options.responseHook !== undefined);
     } catch (error) {
       reportFault('ioredis.sendCommand', error);
     }
@@ -175,7 +189,7 @@ function tracedExec(original: Callback, live: Installation<IoredisOptions>) {
         live,
         tracer,
       );
-      if (call !== undefined) endThrough(this, call, true);
+      if (call !== undefined) endThrough(this, call, true, live.options.responseHook !== undefined);
     } catch (error) {
       reportFault('ioredis.exec', error);
     }
