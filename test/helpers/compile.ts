@@ -40,11 +40,13 @@ export function compilerOptionsOf(json: Record<string, unknown> = {}, fileName =
   if (options.moduleResolution === undefined) {
     const m = options.module!;
     options.moduleResolution =
-      m === ts.ModuleKind.Node16 || m === ts.ModuleKind.NodeNext
-        ? (m as number as ts.ModuleResolutionKind)
-        : m === ts.ModuleKind.CommonJS
-          ? ts.ModuleResolutionKind.Node10
-          : ts.ModuleResolutionKind.Bundler;
+      m === ts.ModuleKind.NodeNext
+        ? ts.ModuleResolutionKind.NodeNext
+        : m >= ts.ModuleKind.Node16 && m < ts.ModuleKind.NodeNext
+          ? ts.ModuleResolutionKind.Node16
+          : m === ts.ModuleKind.CommonJS
+            ? ts.ModuleResolutionKind.Node10
+            : ts.ModuleResolutionKind.Bundler;
   }
   // `ts-traced` resolves to this repository's source, so fixtures type-check against the real decorator.
   options.paths = { 'ts-traced': [join(ROOT, 'src/index.ts')], ...options.paths };

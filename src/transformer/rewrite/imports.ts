@@ -4,12 +4,16 @@
  *
  * @example
  *   "use client";
- *   import * as __traced from "ts-traced/runtime";
+ *   import * as __traced from "ts-traced/runtime";      // ES module output
  *   __traced.requireVersion(1);
  *
- * A file without import or export is a script: TypeScript's module transform leaves it alone, so an ES import
- * would reach the output as it is. In a CommonJS output it gets `const __traced = require("ts-traced/runtime")`
- * instead; an ES-module output cannot import into a script (see `canImportInto`).
+ *   const __traced = require("ts-traced/runtime");       // CommonJS output
+ *   __traced.requireVersion(1);
+ *
+ * CommonJS output gets the `require` written out: TypeScript would turn the namespace import into the same
+ * `require`, but under `esModuleInterop` wrapped in `__importStar`, with some thirty lines of helpers in every
+ * traced file. A file without import or export is a script, which TypeScript's module transform leaves alone:
+ * in a CommonJS output the `require` serves it too; an ES-module output cannot import into a script.
  */
 import type * as ts from 'typescript';
 import { CONTRACT_VERSION, RUNTIME_MODULE, VERSION_CHECK, VERSION_KEY, type HelperName } from '../../contract';
@@ -28,11 +32,18 @@ export type ImportForm = 'import' | 'require' | undefined;
 
 /** `undefined` when the runtime cannot be imported into this file without changing what it is. */
 export function importFormOf(ts: TS, file: ts.SourceFile, options: ts.CompilerOptions): ImportForm {
-  if (ts.isExternalModule(file)) return 'import';
-  const module = options.module;
-  const isNode = module !== undefined && module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext;
-  if (module === ts.ModuleKind.CommonJS || (isNode && file.impliedNodeFormat === ts.ModuleKind.CommonJS)) return 'require';
-  return undefined;
+  if (isCommonJsOutput(ts, file, options)) return 'require';
+  return ts.isExternalModule(file) ? 'import' : undefined;
+}
+
+/** Does TypeScript emit this file as CommonJS? (`module`, its default for the target, or the file's own format.) */
+function isCommonJsOutput(ts: TS, file: ts.SourceFile, options: ts.CompilerOptions): boolean {
+  const target = options.target ?? ts.ScriptTarget.ES5;
+  const module = options.module ?? (target >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS);
+  if (module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext) {
+    return file.impliedNodeFormat !== ts.ModuleKind.ESNext;
+  }
+  return module === ts.ModuleKind.CommonJS;
 }
 
 export function createRuntimeImport(ts: TS, factory: ts.NodeFactory, namespace: string, form: 'import' | 'require'): RuntimeImport {
