@@ -31,7 +31,7 @@ export function registered(req: IncomingMessage): Registered | undefined {
 
 /** Remembers the app-level settings for a request, so a route-level `traceRoute` uses the same tracer and hooks. */
 export function rememberSettings(req: IncomingMessage, settings: ServerSettings<any>): void {
-  registry.settings.set(req, settings);
+  if (typeof req === 'object' && req !== null) registry.settings.set(req, settings);
 }
 
 export function settingsOf(req: IncomingMessage): ServerSettings<any> | undefined {

@@ -185,6 +185,7 @@ function startSpan(tracer: Tracer, name: string, parent: SpanContext | undefined
  * one span). `undefined` when the path is excluded, no tracer records, or the tracer failed.
  */
 export function startRequestSpan<Req>(info: RequestInfo<Req>, settings: ServerSettings<Req>): RequestSpan | undefined {
+  if (typeof info.req !== 'object' || info.req === null) return undefined; // a hand-made context without Node's request
   const existing = requestSpanOf(info.req);
   if (existing !== undefined) {
     if (info.attributes?.length) existing.addAttributes(info.attributes);

@@ -203,6 +203,13 @@ test('throwing startSpanCallback, operationName and tracer functions do no harm'
   assert.ok(faults['hook.startSpanCallback'] && faults['hook.operationName'] && faults['server.tracer']);
 });
 
+test('a hand-made context without Node\'s request (a unit test\'s) just runs the next middleware', async () => {
+  installRecordingTracer();
+  const middleware = koaTracing();
+  assert.is(await middleware({} as never, async () => 'next ran'), 'next ran');
+  assert.is(await traceRoute()({} as never, async () => 'next ran'), 'next ran');
+});
+
 test.run();
 
 const route = suite('traceRoute (koa)');
