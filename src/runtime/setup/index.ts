@@ -6,7 +6,8 @@
  */
 import type { PropagationFormat } from '../propagation';
 import type { PropagatorName } from '../otel/names';
-import { setTracer } from '../tracer';
+import { getTracer, setTracer } from '../tracer';
+import { installClients } from './clients';
 import { readSetupEnv, type SetupConfig } from './env';
 import { installFlushHooks, type FlushHooks } from './flush';
 
@@ -84,6 +85,7 @@ export function setupFromEnv(
   try {
     if (config.mode === 'console' || config.mode === 'file') startDev(config);
     else if (config.mode === 'otel') hooks = startOtel(config, problems);
+    if (getTracer() !== undefined) installClients(config.clients, problems);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND';
     problems.push(

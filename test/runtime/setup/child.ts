@@ -67,7 +67,7 @@ export function startChild(nodeArgs: readonly string[], script: string, args: re
   };
 }
 
-/** The fixture app (TypeScript, through tsx) with the set-up loaded from source first. */
-export function runApp(mode: string, env: Record<string, string>): RunningChild {
-  return startChild(['--import', 'tsx', '--import', join(ROOT, 'src/setup.ts')], join(FIXTURES, 'app.ts'), [mode], env);
+/** A fixture app (TypeScript, through tsx) with the set-up loaded from source first. */
+export function runApp(mode: string, env: Record<string, string>, app = 'app.ts'): RunningChild {
+  return startChild(['--import', 'tsx', '--import', join(ROOT, 'src/setup.ts')], join(FIXTURES, app), [mode], env);
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startGrpcReceiver, startHttpReceiver, treeOf, type ReceivedSpan, type TraceReceiver } from '../../helpers/trace-receiver';
+import { serviceAvailable } from '../../helpers/services';
 import { runApp, type ChildResult } from './child';
 
 const APP_TREE = { handle: '(root)', work: 'handle', 'otel-inner': 'work' };
@@ -168,6 +169,36 @@ problems('a bad sampler argument still exports, with the default ratio', async (
   }
 });
 problems.run();
+
+const clients = suite('setup: TRACED_CLIENTS');
+clients('the client wrappers are installed: a Redis command is a child of the traced function', async () => {
+  if (!(await serviceAvailable('redis'))) return;
+  const receiver = await startHttpReceiver();
+  try {
+    const env = {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'svc-redis',
+      TRACED_CLIENTS: 'ioredis',
+    };
+    const result = await runApp('', env, 'redis-app.ts').done;
+    assert.equal([result.stdout, result.stderr, result.code], ['value v\n', '', 0]);
+    const spans = await receiver.waitForSpans(5);
+    const tree = spans.map((s) => `${s.name} < ${treeOf(spans)[s.name]}`).sort();
+    assert.equal(tree, ['DEL < (root)', 'GET < lookup', 'QUIT < (root)', 'SET < lookup', 'lookup < (root)']);
+  } finally {
+    await receiver.close();
+  }
+});
+clients('a library that cannot be traced is one line; the others are still installed', async () => {
+  const result = await runApp('exit', { TRACED_EXPORTER: 'console', TRACED_CLIENTS: 'pg,nosuch' }).done;
+  assertAppRan(result);
+  const lines = result.stderr.split('\n').filter((l) => l.startsWith('ts-traced:'));
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0], /^ts-traced: TRACED_CLIENTS names nosuch, which is not traced \(no client wrapper for "nosuch"; known: pg, /);
+});
+clients.run();
 
 const dev = suite('setup: development tracers');
 dev('with nothing set, a development run prints the trace tree on stderr, stdout untouched', async () => {
