@@ -3,6 +3,8 @@
  * `beforeRequest` / `getSpan`.
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FORMAT_HTTP_HEADERS, Span, type Tracer } from 'opentracing';
@@ -454,3 +456,17 @@ get('returns the span for Node\'s request and for objects holding it as raw or r
 });
 
 get.run();
+
+const loading = suite('loading the server integrations');
+
+loading('neither ts-traced nor its framework entries load a web framework: the app brings its own', () => {
+  const script = `
+    require('./src/index.ts');
+    for (const entry of ['express', 'koa', 'fastify']) require('./src/runtime/servers/' + entry + '.ts');
+    const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](express|express4|koa|@koa|fastify|@nestjs)[\\\\/]/.test(f));
+    console.log(JSON.stringify(loaded));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '..', '..', '..'), encoding: 'utf8' });
+  assert.equal(JSON.parse(out.trim().split('\n').pop()!), []);
+});
+
+loading.run();
