@@ -67,7 +67,7 @@ export class RequestSpan {
     return withSpan(this.span, fn, ...args);
   }
 
-  /** Tags a thrown error (not a 4xx one) per OpenTracing conventions; the first error is logged, later ones only counted. */
+  /** Tags a thrown error (not a 4xx one) per OpenTracing conventions; only the first error of a request is logged. */
   fail(error: unknown): void {
     if (this.ended || this.failed || isClientError(error)) return;
     this.failed = true;
