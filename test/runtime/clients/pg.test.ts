@@ -418,6 +418,20 @@ async function main(): Promise<void> {
     assert.is(faultCounts()['tracer.startSpan'], 1);
   });
 
+  ht('a tracer returning garbage spans (undefined, 42, a span whose methods throw): queries and errors as untraced (case 59)', async () => {
+    pg.install({ requestHook: (span) => span.setTag('x', 1), responseHook: (span) => span.setTag('y', 1) });
+    const hostile = { setTag: () => { throw new Error('setTag'); }, log: () => { throw new Error('log'); }, finish: () => { throw new Error('finish'); } };
+    for (const garbage of [undefined, 42, hostile]) {
+      setTracer({ startSpan: () => garbage } as never);
+      const result = await client.query('SELECT 6 AS six');
+      const failure = await client.query('SELEC 6').then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      );
+      assert.equal([result.rows[0].six, failure], [6, 'syntax error at or near "SELEC"'], `~> with ${String(garbage)}`);
+    }
+  });
+
   hooks.after(async () => {
     if (!up) return;
     await client.end();
