@@ -13,7 +13,7 @@ export interface JaegerSpanContext extends SpanContext {
 }
 export interface JaegerSpan extends Span {
   context(): JaegerSpanContext;
-  operationName(): string;
+  readonly operationName: string;
   readonly _tags: { key: string; value: unknown }[];
   readonly _logs: { fields: { key: string; value: unknown }[] }[];
 }
@@ -49,7 +49,7 @@ export function installJaegerTracer(install = true): JaegerHarness {
     tracer,
     spans: () => reporter.spans,
     byName(name) {
-      const found = reporter.spans.filter((s) => s.operationName() === name);
+      const found = reporter.spans.filter((s) => s.operationName === name);
       if (found.length !== 1) throw new Error(`expected one finished span named ${name}, got ${found.length}`);
       return found[0];
     },
