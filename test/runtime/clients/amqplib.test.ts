@@ -1,0 +1,352 @@
+/**
+ * amqplib against the real RabbitMQ (127.0.0.1:5672, guest/guest, AMQP_HOST/AMQP_PORT override): producer spans
+ * that inject into message headers, consumer spans that continue the trace across the broker, confirm channels,
+ * failures, hooks, redaction, install/uninstall, and `traceConsumer` on its own. Queue names are unique per run.
+ */
+import { randomBytes } from 'node:crypto';
+import * as amqp from 'amqplib';
+import * as amqpCallback from 'amqplib/callback_api';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { amqplib, traceConsumer } from '../../../src/runtime/clients/amqplib';
+import { faultCounts, resetFaults } from '../../../src/runtime/safe';
+import { activeSpan, withSpan } from '../../../src/runtime/scope';
+import { setTracer } from '../../../src/runtime/tracer';
+import type { RecordedSpan } from '../../helpers/mock-tracer';
+import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
+import { findMarker, secretMarker } from '../../helpers/secrets';
+import { SERVICES, serviceAvailable } from '../../helpers/services';
+
+const { host, port } = SERVICES.rabbitmq;
+const url = `amqp://guest:guest@${host}:${port}`;
+const run = randomBytes(4).toString('hex');
+let queues = 0;
+const queueName = () => `ts-traced.amqplib.${run}.${++queues}`;
+
+const byKind = (tracer: { started: RecordedSpan[] }, kind: string) => tracer.started.filter((s) => s.tags['span.kind'] === kind);
+
+/** Resolves with the first delivery on `queue`, once `handler` (run as the consumer) has settled; then cancels. */
+function consumeOnce<R>(
+  channel: amqp.Channel,
+  queue: string,
+  handler: (msg: amqp.ConsumeMessage) => R,
+): Promise<{ msg: amqp.ConsumeMessage; result: R }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no delivery on ${queue}`)), 5000);
+    let tag: Promise<string> | undefined;
+    const done = (msg: amqp.ConsumeMessage, result: R) =>
+      setImmediate(async () => {
+        clearTimeout(timer);
+        await channel.cancel(await tag!);
+        resolve({ msg, result });
+      });
+    tag = channel
+      .consume(queue, (msg) => {
+        if (msg === null) return;
+        const result = handler(msg);
+        channel.ack(msg);
+        Promise.resolve(result).then(
+          () => done(msg, result),
+          () => done(msg, result),
+        );
+        return result;
+      })
+      .then((ok) => ok.consumerTag);
+  });
+}
+
+async function main(): Promise<void> {
+  const up = await serviceAvailable('rabbitmq');
+  let connection: amqp.ChannelModel;
+  let channel: amqp.Channel;
+
+  const open = async () => {
+    connection ??= await amqp.connect(url);
+    channel = await connection.createChannel();
+  };
+  const close = async () => {
+    await channel.close().catch(() => {});
+  };
+
+  // -------------------------------------------------------------------------------------------------------------
+  const patched = suite('amqplib');
+  const it = up ? patched : patched.skip;
+  patched.before(async () => {
+    if (!up) return;
+    amqplib.install();
+    await open();
+  });
+  patched.after.each(() => setTracer(undefined));
+
+  it('sendToQueue is a producer span that injects into the message headers; the consumer continues the trace', async () => {
+    const tracer = installPropagatingTracer();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    const parent = tracer.startSpan('parent');
+    const publishOptions = { headers: { 'x-app': 'kept' } };
+    const ok = withSpan(parent, () => channel.sendToQueue(queue, Buffer.from('hello'), publishOptions));
+    assert.is(ok, true, '~> publish result returned as is');
+    assert.equal(publishOptions, { headers: { 'x-app': 'kept' } }, "~> the caller's options are not changed");
+    const inside: unknown[] = [];
+    const { msg } = await consumeOnce(channel, queue, async () => {
+      inside.push(activeSpan());
+      await new Promise((r) => setTimeout(r, 5));
+      inside.push(activeSpan());
+    });
+    const [producer] = byKind(tracer, 'producer');
+    const [consumer] = byKind(tracer, 'consumer');
+    assert.is(producer.parent, parent);
+    assert.equal(
+      { ...producer.tags },
+      {
+        'span.kind': 'producer',
+        component: 'amqplib',
+        'message_bus.destination': queue,
+        'amqp.exchange': '',
+        'amqp.routing_key': queue,
+      },
+    );
+    assert.is(msg.properties.headers?.['x-app'], 'kept');
+    assert.is(spanOfTraceparent(tracer, msg.properties.headers?.traceparent), producer);
+    assert.is(consumer.parent, producer, '~> one trace across the broker');
+    assert.equal(inside, [consumer, consumer], '~> active in the handler, also after an await');
+    assert.equal([consumer.tags['message_bus.destination'], consumer.tags['amqp.redelivered'], consumer.finishCount], [queue, false, 1]);
+    assert.is(producer.finishCount, 1);
+  });
+
+  it('a consumer without a propagated context starts a new trace, not a child of where it was registered', async () => {
+    const tracer = installPropagatingTracer();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    const ambient = tracer.startSpan('ambient');
+    const delivered = withSpan(ambient, () => consumeOnce(channel, queue, () => activeSpan()));
+    setTracer(undefined);
+    channel.sendToQueue(queue, Buffer.from('no context'));
+    setTracer(tracer);
+    await delivered;
+    const [consumer] = byKind(tracer, 'consumer');
+    assert.is(consumer.parent, undefined);
+  });
+
+  it('publish to an exchange names the exchange as destination and keeps the routing key', async () => {
+    const tracer = installPropagatingTracer();
+    const exchange = `${queueName()}.x`;
+    await channel.assertExchange(exchange, 'topic', { autoDelete: true });
+    channel.publish(exchange, 'orders.created', Buffer.from('{}'));
+    const [producer] = byKind(tracer, 'producer');
+    assert.equal([producer.tags['message_bus.destination'], producer.tags['amqp.routing_key']], [exchange, 'orders.created']);
+    await channel.deleteExchange(exchange);
+  });
+
+  it('on a confirm channel the span ends when the broker confirms; the callback and waitForConfirms still work', async () => {
+    const tracer = installPropagatingTracer();
+    const confirm = await connection.createConfirmChannel();
+    const queue = queueName();
+    await confirm.assertQueue(queue, { exclusive: true });
+    const acked = new Promise<unknown>((resolve) => confirm.sendToQueue(queue, Buffer.from('x'), {}, resolve));
+    const [producer] = byKind(tracer, 'producer');
+    assert.is(producer.finishCount, 0, '~> still open until the broker answers');
+    assert.is(await acked, null);
+    await confirm.waitForConfirms();
+    assert.equal([producer.finishCount, producer.tags.error], [1, undefined]);
+    await confirm.close();
+  });
+
+  it('a confirm publish to a missing exchange fails its span; the callback gets the error', async () => {
+    const tracer = installPropagatingTracer();
+    const confirm = await connection.createConfirmChannel();
+    const closed = new Promise((resolve) => confirm.on('error', resolve));
+    const outcome = new Promise<unknown>((resolve) => confirm.publish(`${queueName()}.missing`, 'k', Buffer.from('x'), {}, resolve));
+    assert.match(String(((await closed) as Error).message), /NOT_FOUND/);
+    const error = await outcome;
+    assert.instance(error, Error);
+    const [producer] = byKind(tracer, 'producer');
+    assert.equal([producer.tags.error, producer.finishCount], [true, 1]);
+    assert.is(producer.logs[0]['error.object'], error);
+  });
+
+  it('publishing on a closed channel throws the library error synchronously; the span records it once', async () => {
+    const tracer = installPropagatingTracer();
+    const doomed = await connection.createChannel();
+    await doomed.close();
+    let thrown: any;
+    try {
+      doomed.sendToQueue(queueName(), Buffer.from('x'));
+    } catch (error) {
+      thrown = error;
+    }
+    assert.is(thrown?.name, 'IllegalOperationError');
+    assert.ok(!String(thrown.stack).split('\n')[1].includes('clients/amqplib'), '~> first frame is the library');
+    const [producer] = byKind(tracer, 'producer');
+    assert.equal([producer.tags.error, producer.finishCount, producer.logs[0]['error.object']], [true, 1, thrown]);
+  });
+
+  it('a rejecting async handler: the span fails and the rejection stays unhandled exactly once', async () => {
+    const tracer = installPropagatingTracer();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    const reason = new Error('handler failed');
+    const unhandled: unknown[] = [];
+    const listener = (r: unknown) => unhandled.push(r);
+    process.on('unhandledRejection', listener);
+    channel.sendToQueue(queue, Buffer.from('x'));
+    await consumeOnce(channel, queue, async () => {
+      throw reason;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('unhandledRejection', listener);
+    const [consumer] = byKind(tracer, 'consumer');
+    assert.equal([consumer.tags.error, consumer.finishCount, consumer.logs[0]['error.object']], [true, 1, reason]);
+    assert.equal(unhandled, [reason]);
+  });
+
+  it('hooks see the publish and the delivery; throwing hooks do no harm', async () => {
+    const tracer = installPropagatingTracer();
+    resetFaults();
+    const seen: string[] = [];
+    amqplib.uninstall();
+    amqplib.install({
+      requestHook: (span, info) => seen.push(`publish ${info.routingKey}`),
+      responseHook: (span, msg) => seen.push(`deliver ${msg.fields.routingKey}`),
+    });
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    channel.sendToQueue(queue, Buffer.from('x'));
+    await consumeOnce(channel, queue, () => undefined);
+    const boom = () => {
+      throw new Error('hook broke');
+    };
+    amqplib.uninstall();
+    amqplib.install({ requestHook: boom, responseHook: boom });
+    channel.sendToQueue(queue, Buffer.from('y'));
+    const { msg } = await consumeOnce(channel, queue, () => undefined);
+    amqplib.uninstall();
+    amqplib.install();
+    assert.is(msg.content.toString(), 'y');
+    assert.equal(seen, [`publish ${queue}`, `deliver ${queue}`]);
+    assert.equal([faultCounts()['hook.requestHook'], faultCounts()['hook.responseHook']], [1, 1]);
+    assert.is(tracer.started.filter((s) => s.finishCount === 1).length, 4);
+  });
+
+  it('no message body or header value is recorded', async () => {
+    const tracer = installPropagatingTracer();
+    const secret = secretMarker();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    channel.sendToQueue(queue, Buffer.from(`{"password":"${secret}"}`), { headers: { 'x-token': secret }, correlationId: secret });
+    const { msg } = await consumeOnce(channel, queue, () => undefined);
+    assert.is(msg.properties.headers?.['x-token'], secret);
+    assert.equal(findMarker(tracer.started, secret), []);
+  });
+
+  it('the callback API is traced the same way', async () => {
+    const tracer = installPropagatingTracer();
+    const queue = queueName();
+    await new Promise<void>((resolve, reject) =>
+      amqpCallback.connect(url, (err, conn) => {
+        if (err) return reject(err);
+        conn.createChannel((err2, ch) => {
+          if (err2) return reject(err2);
+          ch.assertQueue(queue, { exclusive: true }, () => {
+            ch.sendToQueue(queue, Buffer.from('cb'));
+            ch.consume(queue, (msg) => {
+              if (msg === null) return;
+              ch.ack(msg);
+              setImmediate(() => conn.close(() => resolve()));
+            });
+          });
+        });
+      }),
+    );
+    const [producer] = byKind(tracer, 'producer');
+    const [consumer] = byKind(tracer, 'consumer');
+    assert.is(consumer.parent, producer);
+  });
+
+  it('installing twice traces once; with no tracer no header is added; uninstall restores the methods', async () => {
+    const { Channel, ConfirmChannel } = require(require.resolve('amqplib').replace(/channel_api\.js$/, 'lib/channel_model.js'));
+    const tracer = installPropagatingTracer();
+    amqplib.install();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    channel.sendToQueue(queue, Buffer.from('once'));
+    assert.is(byKind(tracer, 'producer').length, 1);
+    setTracer(undefined);
+    channel.sendToQueue(queue, Buffer.from('untraced'));
+    const received: string[] = [];
+    for (let i = 0; i < 100 && received.length < 2; i++) {
+      const msg = await channel.get(queue, { noAck: true });
+      if (msg) received.push(`${msg.content} ${msg.properties.headers?.traceparent === undefined ? 'plain' : 'injected'}`);
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(received, ['once injected', 'untraced plain'], '~> injected with a tracer, nothing without');
+    const wrapped = Channel.prototype.publish;
+    amqplib.uninstall();
+    assert.is.not(Channel.prototype.publish, wrapped);
+    assert.is(Channel.prototype.publish.name, 'publish');
+    assert.ok(!Object.prototype.hasOwnProperty.call(Channel.prototype.publish, Symbol.for('ts-traced.original')));
+    assert.ok(!Object.prototype.hasOwnProperty.call(ConfirmChannel.prototype.publish, Symbol.for('ts-traced.original')));
+    assert.ok(!Object.prototype.hasOwnProperty.call(Channel.prototype.consume, Symbol.for('ts-traced.original')));
+    amqplib.install();
+  });
+
+  patched.after(async () => {
+    if (!up) return;
+    amqplib.uninstall();
+    await close();
+  });
+  patched.run();
+
+  // -------------------------------------------------------------------------------------------------------------
+  const manual = suite('traceConsumer');
+  const mt = up ? manual : manual.skip;
+  manual.before(async () => {
+    if (up) await open();
+  });
+  manual.after.each(() => setTracer(undefined));
+
+  mt('without the patch, continues the trace a publisher injected into the headers', async () => {
+    const tracer = installPropagatingTracer();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    const upstream = tracer.startSpan('upstream');
+    const headers: Record<string, unknown> = {};
+    tracer.inject(upstream.context(), 'text_map', headers);
+    channel.sendToQueue(queue, Buffer.from('x'), { headers });
+    let inside: unknown;
+    await consumeOnce(
+      channel,
+      queue,
+      traceConsumer(() => (inside = activeSpan()), { queue: 'jobs' }),
+    );
+    const [consumer] = byKind(tracer, 'consumer');
+    assert.is(consumer.parent, upstream);
+    assert.is(inside, consumer);
+    assert.is(consumer.tags['message_bus.destination'], 'jobs');
+  });
+
+  mt('passes a cancelled consumer (null) through, keeps sync results and throws, and never wraps twice', () => {
+    const tracer = installPropagatingTracer();
+    const handler = (msg: amqp.ConsumeMessage | null) => (msg === null ? 'cancelled' : 'done');
+    const traced = traceConsumer(handler);
+    assert.is(traceConsumer(traced), traced);
+    assert.is(traced(null), 'cancelled');
+    const message = { fields: { routingKey: 'q' }, properties: { headers: {} } } as unknown as amqp.ConsumeMessage;
+    assert.is(traced(message), 'done');
+    const failure = new TypeError('sync failure');
+    const throwing = traceConsumer(() => {
+      throw failure;
+    });
+    assert.throws(() => throwing(message), (e: unknown) => e === failure);
+    assert.equal(byKind(tracer, 'consumer').map((s) => [s.finishCount, s.tags.error]), [[1, undefined], [1, true]]);
+  });
+
+  manual.after(async () => {
+    if (!up) return;
+    await close();
+    await connection.close();
+  });
+  manual.run();
+}
+
+void main();
