@@ -41,8 +41,7 @@ const APPS = {
 };
 
 const jaeger = suite('request spans with jaeger-client (uber-trace-id)');
-/** jaeger-client's `operationName` is a getter. */
-const nameOf = (span: JaegerSpan) => (span as unknown as { operationName: string }).operationName;
+const nameOf = (span: JaegerSpan) => span.operationName;
 
 for (const [framework, start] of Object.entries(APPS)) {
   jaeger(`${framework}: a valid uber-trace-id continues the trace, a malformed one starts a new one`, async () => {
