@@ -80,7 +80,7 @@ const tsconfigOf = (fileName: string) => join(dirname(fileName), 'tsconfig.json'
 
 /** Program mode, as tspc runs the plugin: the default export, given ts-patch's extras. */
 export function compileProgram(source: string, o: CompileOptions): Compiled {
-  const options = { ...compilerOptionsOf(o.compilerOptions, o.fileName), noEmitOnError: false };
+  const options: ts.CompilerOptions = { ...compilerOptionsOf(o.compilerOptions, o.fileName), noEmitOnError: false };
   // tsc sets configFilePath from the tsconfig it read: the project root is its folder.
   options.configFilePath = tsconfigOf(o.fileName);
   const program = ts.createProgram([o.fileName], options, createHost(options, o.fileName, source));

@@ -27,6 +27,8 @@ export interface Module {
   readonly fileName: string;
   /** Plugin options, or `null` for a plain compile. */
   readonly pluginOptions: CompileOptions['pluginOptions'];
+  /** Over the build's compiler options. */
+  readonly compilerOptions?: Record<string, unknown>;
 }
 
 /**
@@ -44,7 +46,7 @@ export function build(label: string, modules: readonly Module[], compilerOptions
       fileName: m.fileName,
       pluginOptions: m.pluginOptions,
       // Absolute sources in the map: stack traces name the original file, not one beside the output.
-      compilerOptions: { ...compilerOptions, module: 'CommonJS', sourceMap: true, sourceRoot: dirname(m.fileName) },
+      compilerOptions: { ...compilerOptions, ...m.compilerOptions, module: 'CommonJS', sourceMap: true, sourceRoot: dirname(m.fileName) },
     });
     if (out.diagnostics.length) {
       throw new Error(`${label}: ${out.diagnostics.map((d) => formatDiagnostic(d, ROOT)).join('\n')}`);
