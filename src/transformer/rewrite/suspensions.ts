@@ -114,7 +114,7 @@ function relabel(ts: TS, factory: ts.NodeFactory, statement: ts.Statement, loop:
 }
 
 /** Labels declared by `statement` and inside `loop` (not crossing functions): the targets a jump may stay within. */
-function jumpsOutOf(ts: TS, statement: ts.Statement, loop: ts.ForOfStatement): boolean {
+export function jumpsOutOf(ts: TS, statement: ts.Statement, loop: ts.ForOfStatement): boolean {
   const inside = new Set<string>();
   for (let s: ts.Statement = statement; ts.isLabeledStatement(s); s = s.statement) inside.add(s.label.text);
   const jumps: string[] = [];
