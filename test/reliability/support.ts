@@ -2,7 +2,7 @@
  * What the reliability tests share: building a fixture twice (plain tsc, and with the plugin tracing every
  * function it can), a warning/unhandled-rejection watcher for "0 escapes", and small waits.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TracedPluginOptions } from '../../src/transformer/config/types';
 import { build, loadFresh } from '../helpers/exec';
 
@@ -25,19 +25,20 @@ export interface Pair<T> {
 }
 
 /**
- * Compiles `fixture` (a file name under fixtures/) plain and instrumented, CommonJS with source maps, into
+ * Compiles `fixture` (a file name under fixtures/, or several: the first is the one loaded, the others are
+ * modules it imports) plain and instrumented, CommonJS with source maps, into
  * test/transformer/.tmp/reliability-<label>-{plain,traced}. Plugin diagnostics fail the build.
  */
 export function buildPair<T>(
   label: string,
-  fixture: string,
+  fixture: string | readonly string[],
   pluginOptions: TracedPluginOptions = TRACE_ALL,
   compilerOptions: Record<string, unknown> = {},
 ): Pair<T> {
-  const fileName = join(FIXTURES, fixture);
-  const name = fixture.replace(/\.ts$/, '');
-  const plainDir = build(`reliability-${label}-plain`, [{ fileName, pluginOptions: null }], compilerOptions);
-  const tracedDir = build(`reliability-${label}-traced`, [{ fileName, pluginOptions }], compilerOptions);
+  const files = (typeof fixture === 'string' ? [fixture] : fixture).map((f) => join(FIXTURES, f));
+  const name = basename(files[0]).replace(/\.ts$/, '');
+  const plainDir = build(`reliability-${label}-plain`, files.map((fileName) => ({ fileName, pluginOptions: null })), compilerOptions);
+  const tracedDir = build(`reliability-${label}-traced`, files.map((fileName) => ({ fileName, pluginOptions })), compilerOptions);
   return {
     plain: () => loadFresh<T>(plainDir, name),
     traced: () => loadFresh<T>(tracedDir, name),
