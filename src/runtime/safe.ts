@@ -2,6 +2,7 @@
  * Instrumentation must never hurt the host: every call into a tracer or a user hook goes through here.
  * A fault is counted and reported once per kind (a process warning naming the kind); later ones are only counted.
  */
+import type { Span, SpanOptions, Tracer } from 'opentracing';
 import { state } from './state';
 
 export const FAULT_WARNING_CODE = 'TS_TRACED_FAULT';
@@ -44,4 +45,19 @@ export function safeCall<A, R>(kind: string, fn: (arg: A) => R, arg: A, fallback
     reportFault(kind, error);
     return fallback;
   }
+}
+
+/**
+ * `tracer.startSpan`, guarded: a throw, or something that is not a span (no `finish`), is reported once as a
+ * fault and gives `undefined`, so callers run the user's code untraced.
+ */
+export function startSpanSafely(tracer: Tracer, name: string, options: SpanOptions): Span | undefined {
+  try {
+    const span = tracer.startSpan(name, options);
+    if (typeof span === 'object' && span !== null && typeof span.finish === 'function') return span;
+    reportFault('tracer.startSpan', new TypeError(`startSpan returned ${span === null ? 'null' : typeof span}, not a span`));
+  } catch (error) {
+    reportFault('tracer.startSpan', error);
+  }
+  return undefined;
 }

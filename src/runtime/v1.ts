@@ -17,7 +17,7 @@ import {
   type TagValue,
 } from '../contract';
 import { tagError } from './errors';
-import { reportFault } from './safe';
+import { reportFault, startSpanSafely } from './safe';
 import { state } from './state';
 import { TAG } from './tags';
 
@@ -84,13 +84,8 @@ function start(tracer: Tracer, site: Site, args: ArrayLike<unknown> | undefined)
     }
   }
   if (parent === undefined && site.requireActive) return undefined;
-  let span: Span;
-  try {
-    span = tracer.startSpan(site.name, parent === undefined ? { tags: site.tags } : { childOf: parent, tags: site.tags });
-  } catch (error) {
-    reportFault('tracer.startSpan', error);
-    return undefined;
-  }
+  const span = startSpanSafely(tracer, site.name, parent === undefined ? { tags: site.tags } : { childOf: parent, tags: site.tags });
+  if (span === undefined) return undefined;
   if (args !== undefined) describeArgs(span, site, args);
   storage.enterWith(span);
   return new Call(span, site.kind, outer);

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import opentracing = require('opentracing');
 import { FORMAT_HTTP_HEADERS, Tags, type Span, type SpanContext, type Tracer } from 'opentracing';
 import { tagError } from '../errors';
-import { reportFault } from '../safe';
+import { reportFault, startSpanSafely } from '../safe';
 import { withSpan } from '../scope';
 import { isExcluded, resolveTracer, type ServerSettings } from './options';
 import { register, registered } from './registry';
@@ -163,21 +163,11 @@ function extractParent(tracer: Tracer, req: IncomingMessage): SpanContext | unde
 
 /** Starts the span, as a child of the extracted context; a context the tracer rejects starts a new trace instead. */
 function startSpan(tracer: Tracer, name: string, parent: SpanContext | undefined, tags: Record<string, unknown>): Span | undefined {
-  let span: unknown;
-  try {
-    span = tracer.startSpan(name, parent === undefined ? { tags } : { childOf: parent, tags });
-  } catch (error) {
-    reportFault('tracer.startSpan', error);
-    if (parent === undefined) return undefined;
-    return startSpan(tracer, name, undefined, tags);
-  }
-  if (typeof span !== 'object' || span === null || typeof (span as Span).finish !== 'function') {
-    reportFault('tracer.startSpan', new TypeError('startSpan returned something that is not a span'));
-    return undefined;
-  }
+  let span = startSpanSafely(tracer, name, parent === undefined ? { tags } : { childOf: parent, tags });
+  if (span === undefined && parent !== undefined) span = startSpanSafely(tracer, name, { tags });
   // opentracing's no-op span: nothing records, so the request runs untouched and no context storage is enabled.
-  if (Object.getPrototypeOf(span) === opentracing.Span.prototype) return undefined;
-  return span as Span;
+  if (span === undefined || Object.getPrototypeOf(span) === opentracing.Span.prototype) return undefined;
+  return span;
 }
 
 /**
