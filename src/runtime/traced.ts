@@ -104,7 +104,24 @@ function wrap(fn: AnyFunction, options: TracedOptions, owner: () => string | und
   const wrapper = WRAPPERS[kind](fn, site);
   Object.defineProperty(wrapper, 'name', { value: fn.name, configurable: true });
   Object.defineProperty(wrapper, 'length', { value: fn.length, configurable: true });
+  copyMetadata(fn, wrapper);
   return wrapper;
+}
+
+type MetadataReflect = typeof Reflect & {
+  getOwnMetadataKeys?(target: object): unknown[];
+  getOwnMetadata?(key: unknown, target: object): unknown;
+  defineMetadata?(key: unknown, value: unknown, target: object): void;
+};
+
+/**
+ * Frameworks keep decorator metadata on the method itself (Nest's `@Get()` route, with reflect-metadata): a
+ * decorator applied before ours must still find it on the wrapper.
+ */
+function copyMetadata(from: AnyFunction, to: AnyFunction): void {
+  const reflect = Reflect as MetadataReflect;
+  if (typeof reflect.getOwnMetadataKeys !== 'function' || typeof reflect.defineMetadata !== 'function') return;
+  for (const key of reflect.getOwnMetadataKeys(from)) reflect.defineMetadata(key, reflect.getOwnMetadata!(key, from), to);
 }
 
 function isDecoratorContext(value: unknown): value is ClassMethodDecoratorContext {
