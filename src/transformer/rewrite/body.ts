@@ -21,7 +21,7 @@ import { SiteKind } from '../../contract';
 import { tracedError } from '../diagnostics';
 import type { FileContext } from '../context';
 import type { Site } from '../select/site';
-import { like } from './preserve';
+import { like, mappedTo } from './preserve';
 import { rewriteSuspensions } from './suspensions';
 
 /** Rewrites the statements of a block body; `original` is the parse-tree body, for the rewriters' checks. */
@@ -48,7 +48,8 @@ export function wrapBody(c: FileContext, fn: ts.FunctionLikeDeclaration, site: S
   }
   // A concise body is a sync or async arrow: its expression becomes the operand of one return.
   const [expression] = site.kind === SiteKind.async ? rewriteSuspensions(c, [body], original) : [body];
-  const result = factory.createReturnStatement(c.runtime.call('ret', [c.state(), expression]));
+  // The return is new, its operand is the user's: a debugger stepping onto the line shows the arrow's expression.
+  const result = mappedTo(ts, factory.createReturnStatement(c.runtime.call('ret', [c.state(), expression])), body);
   return factory.createBlock([enter, guarded(c, [result])], true);
 }
 
