@@ -1,136 +1,92 @@
 /**
- * Per-call cost of a traced function, in ns/call and as ratios, all cases in one run.
+ * Per-call cost of a traced function against the untraced one, by hand-written spans and OpenTelemetry, with
+ * the ratios taken in the same run. Also: heap over 1e7 untraced calls, a plain `await` as ts-traced goes from
+ * absent to recording, and the microtask ticks an instrumented async function adds.
  *
- *   npx tsx bench/call-overhead.ts [--quick]
+ *   npx tsx bench/call-overhead.ts [--quick] [--node 20,24]
  *
- * Each case runs in its own process (a tracer, once set, enables AsyncLocalStorage for the whole process, which
- * would tax the cases after it); each process reports the median of its repetitions.
+ * Each case runs in a process of its own (a tracer, once set, enables AsyncLocalStorage for the whole process).
  */
-import { execFileSync } from 'node:child_process';
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { SiteKind } from '../src/contract';
-import { v1 } from '../src/runtime/v1';
-import { setTracer } from '../src/runtime/tracer';
-import { Span, Tracer, type SpanOptions } from 'opentracing';
+import { median } from './lib/measure';
+import { compileFixture, preparePackage } from './lib/prepare';
+import { describeMachine, fixed, nodeBinary, nodeVersion, quick, ratio, requestedNodes, runWorker, table, writeResults } from './lib/report';
+import { CASES } from './workers/calls';
 
-const quick = process.argv.includes('--quick');
-const REPS = quick ? 5 : 9;
-const CALLS = quick ? 200_000 : 1_000_000;
+const KINDS = { syncTrivial: 'sync', asyncTrivial: 'async', generatorTrivial: 'generator', syncMicro: 'sync, ~1 µs body' } as const;
+type Kind = keyof typeof KINDS;
 
-let sink = 0;
-
-/** A body of about a microsecond, so ratios mean something (a trivial body is inlined to nothing). */
-function work(n: number): number {
-  let h = n;
-  for (let i = 0; i < 120; i++) h = (h * 31 + i) | 0;
-  return h;
+interface CaseResult {
+  readonly name: string;
+  readonly ns: Record<Kind, number[]>;
+  readonly heap?: { calls: number; heapDelta: number; collections: number };
 }
 
-function bare(n: number): number {
-  return work(n);
-}
+/** The targets the runtime is tuned towards: numerator case / denominator case, at most `max`. */
+const TARGETS = [
+  { of: 'ts-traced, no tracer', to: 'no-op OpenTracing tracer by hand', max: 1 },
+  { of: 'ts-traced, no tracer', to: 'bare', max: 1.01, kinds: ['syncMicro'] as Kind[] },
+  { of: 'ts-traced, DevTracer', to: 'by hand, DevTracer + ALS.run', max: 1 },
+  { of: 'ts-traced via OTel bridge, SDK', to: 'OTel startActiveSpan, SDK', max: 1.2 },
+  { of: 'ts-traced, DevTracer', to: 'OTel startActiveSpan, SDK', max: 0.2 },
+];
 
-const $site = v1.site({ name: 'traced', kind: SiteKind.sync, fn: 'traced', file: 'bench.ts', line: 1 });
-/** Exactly what the transformer emits for `bare`. */
-function traced(n: number): number {
-  const $s = v1.enter($site);
-  try {
-    return v1.ret($s, work(n));
-  } catch ($e) {
-    v1.fail($s, $e);
-    throw $e;
-  } finally {
-    v1.exit($s);
+function runOn(major: string) {
+  const node = nodeBinary(major);
+  if (node === undefined) {
+    console.log(`\nNode ${major}: no binary (npm ci --prefix compat/node${major}); skipped`);
+    return undefined;
   }
-}
-
-const storage = new AsyncLocalStorage<unknown>();
-let handTracer: Tracer = new Tracer();
-/** The same span logic written by hand: start a child of the active span, activate it, finish. */
-function byHand(n: number): number {
-  const span = handTracer.startSpan('byHand', { childOf: storage.getStore() as any });
-  try {
-    return storage.run(span, work, n);
-  } finally {
-    span.finish();
-  }
-}
-
-function alsRun(n: number): number {
-  return storage.run(n, work, n);
-}
-
-function measure(fn: (n: number) => number): number {
-  for (let i = 0; i < CALLS / 10; i++) sink ^= fn(i); // warm up
-  const samples: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < CALLS; i++) sink ^= fn(i);
-    samples.push(Number(process.hrtime.bigint() - t0) / CALLS);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
-
-/** A minimal recording OpenTracing tracer: a span object with name, parent, tags and times; the finished count. */
-class LeanSpan extends Span {
-  readonly tags: Record<string, unknown> = {};
-  end = 0;
-  constructor(
-    readonly name: string,
-    readonly parent: unknown,
-    readonly start: number,
-  ) {
-    super();
-  }
-  protected override _addTags(tags: Record<string, unknown>): void {
-    Object.assign(this.tags, tags);
-  }
-  protected override _finish(): void {
-    this.end = performance.now();
-    finished++;
-  }
-}
-let finished = 0;
-class LeanTracer extends Tracer {
-  protected override _startSpan(name: string, options: SpanOptions): Span {
-    const span = new LeanSpan(name, options.references?.[0], performance.now());
-    if (options.tags) span.addTags(options.tags);
-    return span;
-  }
-}
-
-const CASES: Record<string, () => number> = {
-  bare: () => measure(bare),
-  'ts-traced, no tracer': () => measure(traced),
-  'ts-traced, no-op OpenTracing tracer by hand': () => {
-    handTracer = new Tracer();
-    return measure(byHand);
-  },
-  'ts-traced, lean recording tracer': () => {
-    setTracer(new LeanTracer());
-    return measure(traced);
-  },
-  'hand-written span logic, lean recording tracer': () => {
-    handTracer = new LeanTracer();
-    return measure(byHand);
-  },
-  'AsyncLocalStorage.run alone': () => measure(alsRun),
-};
-
-if (process.argv.includes('--case')) {
-  const name = process.argv[process.argv.indexOf('--case') + 1];
-  const ns = CASES[name]();
-  process.stdout.write(JSON.stringify({ name, ns, sink }));
-} else {
-  const results: Record<string, number> = {};
+  const flag = quick ? ['--quick'] : [];
+  const medians: Record<string, Record<Kind, number>> = {};
+  const heaps: Record<string, CaseResult['heap']> = {};
   for (const name of Object.keys(CASES)) {
-    const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--case', name, ...(quick ? ['--quick'] : [])]);
-    results[name] = JSON.parse(String(out)).ns;
+    const result = runWorker<CaseResult>('calls', [name, ...flag], node);
+    medians[name] = Object.fromEntries(Object.entries(result.ns).map(([k, v]) => [k, median(v)])) as Record<Kind, number>;
+    if (result.heap) heaps[name] = result.heap;
   }
-  const base = results.bare;
-  console.log(`per-call cost, body ≈ ${base.toFixed(0)} ns, median of ${REPS} × ${CALLS} calls, Node ${process.version}`);
-  for (const [name, ns] of Object.entries(results)) {
-    console.log(`${name.padEnd(48)} ${ns.toFixed(1).padStart(8)} ns  +${(ns - base).toFixed(1).padStart(7)} ns  ${(ns / base).toFixed(3)}×`);
-  }
+  const awaits = runWorker<{ phases: Record<string, number[]> }>('await-loop', flag, node).phases;
+  const ticks = runWorker<{ ticks: Record<string, Record<string, number>> }>('ticks', [], node).ticks;
+  const version = nodeVersion(node);
+
+  const kinds = Object.keys(KINDS) as Kind[];
+  const bare = medians.bare;
+  console.log(`\nPer-call cost on Node ${version}, ns/call (median of ${quick ? 5 : 9} repetitions, CPU time)`);
+  console.log(table(['case', ...kinds.map((k) => KINDS[k])], Object.entries(medians).map(([name, m]) => [name, ...kinds.map((k) => fixed(m[k]))])));
+  console.log('\nAdded to the untraced call, ns/call');
+  console.log(
+    table(['case', ...kinds.map((k) => KINDS[k])], Object.entries(medians).filter(([n]) => n !== 'bare').map(([name, m]) => [name, ...kinds.map((k) => fixed(m[k] - bare[k]))])),
+  );
+  const targets = TARGETS.map((t) => {
+    const values = Object.fromEntries((t.kinds ?? kinds).map((k) => [k, medians[t.of][k] / medians[t.to][k]]));
+    return { ...t, values, met: Object.values(values).every((v) => v <= t.max) };
+  });
+  console.log('\nRatios, same run (target: at most the value shown)');
+  console.log(
+    table(
+      ['ratio', ...kinds.map((k) => KINDS[k]), 'target'],
+      targets.map((t) => [`${t.of} / ${t.to}`, ...kinds.map((k) => (k in t.values ? ratio(t.values[k]) : '')), `≤ ${t.max} ${t.met ? 'met' : 'MISSED'}`]),
+    ),
+  );
+  console.log('\nHeap over 1e7 calls of the sync function (no tracer)');
+  console.log(
+    table(['case', 'heap delta', 'bytes/call', 'collections'], Object.entries(heaps).map(([n, h]) => [n, `${h!.heapDelta} B`, fixed(h!.heapDelta / h!.calls, 3), String(h!.collections)])),
+  );
+  console.log('\nA plain `await` in untraced code, same process, ns');
+  console.log(table(['phase', 'ns/await'], Object.entries(awaits).map(([p, v]) => [p, fixed(median(v))])));
+  console.log('\nMicrotask ticks until the promise settles');
+  const fns = Object.keys(ticks.plain);
+  console.log(table(['build', ...fns], Object.entries(ticks).map(([b, t]) => [b, ...fns.map((f) => String(t[f]))])));
+  return { version, medians, targets, heaps, awaits: Object.fromEntries(Object.entries(awaits).map(([p, v]) => [p, median(v)])), ticks };
 }
+
+function main() {
+  preparePackage(console.log);
+  compileFixture('calls');
+  compileFixture('by-hand');
+  console.log(`call-overhead${quick ? ' (quick)' : ''}: ${describeMachine()}`);
+  const runs: Record<string, unknown> = {};
+  for (const major of requestedNodes(quick ? undefined : ['20', '24'])) runs[`node${major}`] = runOn(major);
+  console.log(`\nwrote ${writeResults('call-overhead', { runs })}`);
+}
+
+main();
