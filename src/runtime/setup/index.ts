@@ -4,6 +4,7 @@
  * tracer only when that is chosen. Nothing here throws into the app: a problem is one line on stderr and
  * tracing is off for that part.
  */
+import { closeSync, openSync } from 'node:fs';
 import type { PropagationFormat } from '../propagation';
 import type { PropagatorName } from '../otel/names';
 import { getTracer, setTracer } from '../tracer';
@@ -39,10 +40,16 @@ function devFormats(config: SetupConfig): PropagationFormat[] {
 }
 
 /** The console tree or the JSON-lines file; both write synchronously, so nothing is left to flush at exit. */
-function startDev(config: SetupConfig): void {
+function startDev(config: SetupConfig, problems: string[]): void {
   const dev = require('../dev') as typeof import('../dev');
   const propagation = devFormats(config);
   if (config.mode === 'console') return setTracer(dev.createConsoleTracer({ propagation }));
+  try {
+    closeSync(openSync(config.file, 'a')); // the exporter opens it lazily: learn now, in one line, that it cannot
+  } catch (error) {
+    problems.push(`ts-traced: TRACED_FILE=${JSON.stringify(config.file)} cannot be written (${(error as Error).message}); tracing is off.`);
+    return;
+  }
   const tracer = new dev.DevTracer({ propagation });
   tracer.onFinish(new dev.FileExporter(config.file).export);
   setTracer(tracer);
@@ -83,7 +90,7 @@ export function setupFromEnv(
   const problems = [...found];
   let hooks: FlushHooks | undefined;
   try {
-    if (config.mode === 'console' || config.mode === 'file') startDev(config);
+    if (config.mode === 'console' || config.mode === 'file') startDev(config, problems);
     else if (config.mode === 'otel') hooks = startOtel(config, problems);
     if (getTracer() !== undefined) installClients(config.clients, problems);
   } catch (error) {

@@ -141,6 +141,7 @@ problems('each bad value prints one line naming it; the app\'s output and exit c
     { OTEL_TRACES_EXPORTER: 'bogus' },
     { TRACED_EXPORTER: 'loud' },
     { TRACED_EXPORTER: 'none', OTEL_TRACES_SAMPLER: 'sometimes' },
+    { TRACED_FILE: join(tmpdir(), `ts-traced-missing-${process.pid}`, 'spans.jsonl') },
   ];
   for (const env of cases) {
     const result = await runApp('exit', env).done;
