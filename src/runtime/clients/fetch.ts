@@ -107,7 +107,7 @@ function onError(message: unknown): void {
 
 
 /** Global `fetch` and undici's own API (its bundled copy in Node, or the npm package): undici 6 and 7. */
-export const fetch = defineWrapper<FetchOptions>({
+export const fetchClient = defineWrapper<FetchOptions>({
   name: 'fetch',
   majors: [6, 7],
   load: () =>

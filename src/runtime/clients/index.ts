@@ -9,6 +9,11 @@ const WRAPPERS = {
   mysql2: () => (require('./mysql2') as typeof import('./mysql2')).mysql2,
   ioredis: () => (require('./ioredis') as typeof import('./ioredis')).ioredis,
   redis: () => (require('./redis') as typeof import('./redis')).redis,
+  http: () => (require('./http') as typeof import('./http')).http,
+  fetch: () => (require('./fetch') as typeof import('./fetch')).fetchClient,
+  'aws-sdk': () => (require('./aws-sdk') as typeof import('./aws-sdk')).awsSdk,
+  amqplib: () => (require('./amqplib') as typeof import('./amqplib')).amqplib,
+  bullmq: () => (require('./bullmq') as typeof import('./bullmq')).bullmq,
 } as const;
 
 export type ClientName = keyof typeof WRAPPERS;

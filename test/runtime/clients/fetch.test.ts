@@ -7,7 +7,7 @@ import * as nodeHttp from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { suppressTracing } from '../../../src/runtime/child-span';
-import { fetch as fetchWrapper } from '../../../src/runtime/clients/fetch';
+import { fetchClient as fetchWrapper } from '../../../src/runtime/clients/fetch';
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
