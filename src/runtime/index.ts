@@ -2,7 +2,7 @@
  * `ts-traced/runtime`: what instrumented code imports. Not for users: they import `ts-traced`.
  */
 import { CONTRACT_VERSION, type RuntimeModule } from '../contract';
-import { v1 } from './v1';
+import { v1 as implementation } from './v1';
 
 const provided: readonly number[] = [CONTRACT_VERSION];
 
@@ -14,6 +14,10 @@ export function requireVersion(version: number): void {
   );
 }
 
-export { v1 };
+/**
+ * A data property, not `export { v1 }`: tsc compiles a re-export to a getter, and emitted code reads `__traced.v1`
+ * three times per call (about 19 ns per call with no tracer on Node 20, against under 1 ns for a data property).
+ */
+export const v1 = implementation;
 
 ({ requireVersion, v1 }) satisfies RuntimeModule;
