@@ -15,7 +15,7 @@ import { installFlushHooks, type FlushHooks } from './flush';
 export interface SetupResult {
   readonly config: SetupConfig;
   readonly problems: readonly string[];
-  /** Exports what has finished (OpenTelemetry); resolves at once for the development tracers. */
+  /** Exports what has finished (OpenTelemetry, the file); resolves at once for the console tree. */
   flush(): Promise<void>;
 }
 
@@ -39,20 +39,31 @@ function devFormats(config: SetupConfig): PropagationFormat[] {
   return config.propagators.flatMap((n) => (DEV_FORMAT[n] === undefined ? [] : [DEV_FORMAT[n]]));
 }
 
-/** The console tree or the JSON-lines file; both write synchronously, so nothing is left to flush at exit. */
-function startDev(config: SetupConfig, problems: string[]): void {
+/**
+ * The console tree or the JSON-lines file. The tree is written as each trace's root finishes; the file is written
+ * in batches, so it gets the same exit and signal flushing as a network exporter (a signal that ends the process
+ * skips the exporter's own `exit` flush).
+ */
+function startDev(config: SetupConfig, problems: string[]): FlushHooks | undefined {
   const dev = require('../dev') as typeof import('../dev');
   const propagation = devFormats(config);
-  if (config.mode === 'console') return setTracer(dev.createConsoleTracer({ propagation }));
+  if (config.mode === 'console') {
+    setTracer(dev.createConsoleTracer({ propagation }));
+    return undefined;
+  }
   try {
     closeSync(openSync(config.file, 'a')); // the exporter opens it lazily: learn now, in one line, that it cannot
   } catch (error) {
     problems.push(`ts-traced: TRACED_FILE=${JSON.stringify(config.file)} cannot be written (${(error as Error).message}); tracing is off.`);
-    return;
+    return undefined;
   }
   const tracer = new dev.DevTracer({ propagation });
-  tracer.onFinish(new dev.FileExporter(config.file).export);
+  const exporter = new dev.FileExporter(config.file);
+  let finished = 0;
+  tracer.onFinish(exporter.export);
+  tracer.onFinish(() => void finished++);
   setTracer(tracer);
+  return installFlushHooks({ finishedCount: () => finished, flush: async () => exporter.flush() });
 }
 
 function startOtel(config: SetupConfig, problems: string[]): FlushHooks | undefined {
@@ -90,7 +101,7 @@ export function setupFromEnv(
   const problems = [...found];
   let hooks: FlushHooks | undefined;
   try {
-    if (config.mode === 'console' || config.mode === 'file') startDev(config, problems);
+    if (config.mode === 'console' || config.mode === 'file') hooks = startDev(config, problems);
     else if (config.mode === 'otel') hooks = startOtel(config, problems);
     if (getTracer() !== undefined) installClients(config.clients, problems);
   } catch (error) {

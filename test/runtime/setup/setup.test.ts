@@ -221,6 +221,20 @@ dev('TRACED_FILE writes JSON lines, one finished span each', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+dev('TRACED_FILE on SIGTERM: the batch waiting for its timer is written before the process ends by the signal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-traced-setup-'));
+  try {
+    const file = join(dir, 'spans.jsonl');
+    const child = runApp('serve', { TRACED_FILE: file });
+    await child.waitFor('ready');
+    child.process.kill('SIGTERM');
+    const result = await child.done;
+    assert.is(result.signal, 'SIGTERM');
+    assert.is(readFileSync(file, 'utf8').trim().split('\n').length, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 dev('OTEL_SDK_DISABLED=true: no tracer, nothing printed', async () => {
   const result = await runApp('exit', { OTEL_SDK_DISABLED: 'true' }).done;
   assertAppRan(result);
