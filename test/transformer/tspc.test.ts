@@ -36,7 +36,7 @@ function buildPackage(): void {
 }
 
 /** A project folder with the package linked in, the given files, and a tsconfig that loads the plugin. */
-function project(name: string, files: Record<string, string>): string {
+function project(name: string, files: Record<string, string>, compilerOptions: Record<string, unknown> = {}): string {
   const dir = join(BASE, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
@@ -51,6 +51,7 @@ function project(name: string, files: Record<string, string>): string {
       sourceMap: true,
       types: ['node'],
       plugins: [{ transform: 'ts-traced/transformer' }],
+      ...compilerOptions,
     },
     include: ['src'],
   };
@@ -136,16 +137,17 @@ test('a bad traced.config.json fails the build with the TT diagnostic at its fil
 test('a construct that cannot be traced fails the build at its line; the rest is traced', () => {
   const source = `${ORDERS}
 /** @traced */
-export function hoisting(): string {
-  var helper: unknown = 1;
-  return String(helper);
-  function helper() {}
+export async function query(): Promise<number> {
+  await using connection = { [Symbol.asyncDispose]: async () => {} };
+  return connection ? 1 : 0;
 }
 `;
-  const dir = project('untraceable', { 'src/orders.ts': source });
+  const dir = project('untraceable', { 'src/orders.ts': source }, { lib: ['ES2022', 'ESNext.Disposable'] });
   const compiled = run(TSPC, ['-p', dir, '--pretty', 'false'], dir);
   assert.is.not(compiled.status, 0, '~> non-zero exit code');
-  assert.match(compiled.output, /src\/orders\.ts\(\d+,\d+\): error TS93002: TT3002: function "helper"/);
+  const errors = compiled.output.trim().split('\n');
+  assert.equal(errors.length, 1, `~> one error, ours: ${compiled.output}`);
+  assert.match(errors[0], /^src\/orders\.ts\(22,3\): error TS93001: TT3001: "await using" in a traced function/);
   const js = readFileSync(join(dir, 'dist', 'orders.js'), 'utf8');
   assert.match(js, /function priceOf\(count\) \{\s+const \$s/, '~> other functions are traced');
 });
