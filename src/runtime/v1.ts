@@ -20,6 +20,7 @@ import { tagError } from './errors';
 import { reportFault, startSpanSafely } from './safe';
 import { state } from './state';
 import { TAG } from './tags';
+import { tagValue } from './tag-value';
 
 interface Site extends SiteHandle {
   readonly name: string;
@@ -108,26 +109,6 @@ function describeArgs(span: Span, site: Site, args: ArrayLike<unknown>): void {
     } catch (error) {
       reportFault('hook.onStart', error);
     }
-  }
-}
-
-/** Primitives as they are; anything else as a bounded string, so a tag never holds a live object. */
-function tagValue(value: unknown): TagValue {
-  switch (typeof value) {
-    case 'string':
-      return value.length > 256 ? `${value.slice(0, 256)}…` : value;
-    case 'number':
-    case 'boolean':
-      return value;
-    case 'undefined':
-      return 'undefined';
-    default:
-      try {
-        const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-        return text.length > 256 ? `${text.slice(0, 256)}…` : text;
-      } catch {
-        return Object.prototype.toString.call(value);
-      }
   }
 }
 
