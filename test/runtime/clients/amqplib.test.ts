@@ -12,6 +12,8 @@ import { amqplib, traceConsumer } from '../../../src/runtime/clients/amqplib';
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
+import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
+import type { DevSpan } from '../../../src/runtime/dev/span';
 import type { RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -112,6 +114,21 @@ async function main(): Promise<void> {
     assert.equal(inside, [consumer, consumer], '~> active in the handler, also after an await');
     assert.equal([consumer.tags['message_bus.destination'], consumer.tags['amqp.redelivered'], consumer.finishCount], [queue, false, 1]);
     assert.is(producer.finishCount, 1);
+  });
+
+  it('with the DevTracer the message carries a W3C traceparent and the consumer joins the producer trace', async () => {
+    const tracer = new DevTracer();
+    const finished: DevSpan[] = [];
+    tracer.onFinish((span) => finished.push(span));
+    setTracer(tracer);
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    channel.sendToQueue(queue, Buffer.from('w3c'));
+    const { msg } = await consumeOnce(channel, queue, () => undefined);
+    const producer = finished.find((s) => s.tags['span.kind'] === 'producer')!;
+    const consumer = finished.find((s) => s.tags['span.kind'] === 'consumer')!;
+    assert.match(String(msg.properties.headers?.traceparent), new RegExp(`^00-${producer.traceId}-${producer.spanId}-0[0-3]$`));
+    assert.equal([consumer.traceId, consumer.parentId], [producer.traceId, producer.spanId]);
   });
 
   it('a consumer without a propagated context starts a new trace, not a child of where it was registered', async () => {

@@ -13,6 +13,9 @@ import { http } from '../../../src/runtime/clients/http';
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
+import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
+import type { DevSpan } from '../../../src/runtime/dev/span';
+import { closedPort } from '../../helpers/closed-port';
 import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -64,9 +67,7 @@ const listen = (s: nodeHttp.Server) =>
 const setup = async () => {
   if (server.listening) return;
   endpoint = `http://127.0.0.1:${await listen(server)}`;
-  const probe = nodeHttp.createServer();
-  closedEndpoint = `http://127.0.0.1:${await listen(probe)}`;
-  await new Promise((r) => probe.close(r));
+  closedEndpoint = `http://127.0.0.1:${await closedPort()}`;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -236,6 +237,19 @@ propagation('the HTTP request carries the AWS span context, unsigned, also throu
   assert.is(spanOfTraceparent(tracer, headers.traceparent), span, '~> the http span kept the AWS value');
   const signed = /SignedHeaders=([^,]+)/.exec(String(headers.authorization))?.[1] ?? '';
   assert.ok(signed.includes('host') && !signed.includes('traceparent'), `~> signed: ${signed}`);
+});
+
+propagation('with the DevTracer the header is a valid W3C traceparent naming the AWS span', async () => {
+  const tracer = new DevTracer();
+  const finished: DevSpan[] = [];
+  tracer.onFinish((span) => finished.push(span));
+  setTracer(tracer);
+  const client = dynamo();
+  instrumentAwsClient(client);
+  await client.send(new GetItemCommand({ TableName: 't', Key: { id: { S: '1' } } }));
+  const [span] = finished;
+  assert.is(span.name, 'DynamoDB.GetItem');
+  assert.match(String(last().headers.traceparent), new RegExp(`^00-${span.traceId}-${span.spanId}-0[0-3]$`));
 });
 
 propagation.run();

@@ -11,6 +11,8 @@ import { bullmq, bullmqTelemetry, type BullmqOptions } from '../../../src/runtim
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
+import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
+import type { DevSpan } from '../../../src/runtime/dev/span';
 import type { RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -83,6 +85,22 @@ async function main(): Promise<void> {
     assert.is(consumer.parent, producer, '~> one trace across Redis');
     assert.equal(inside, [consumer, consumer], '~> active in the processor, also after an await');
     assert.equal([consumer.tags['bullmq.job.id'], consumer.finishCount, producer.finishCount], [added.id, 1, 1]);
+  });
+
+  it('with the DevTracer the job carries a W3C traceparent and the worker joins the producer trace', async () => {
+    const tracer = new DevTracer();
+    const finished: DevSpan[] = [];
+    tracer.onFinish((span) => finished.push(span));
+    setTracer(tracer);
+    const p = await pipeline(async () => 'ok');
+    await p.queue.add('w3c', {});
+    const { job } = await p.settled;
+    await p.close();
+    const producer = finished.find((s) => s.tags['span.kind'] === 'producer')!;
+    const consumer = finished.find((s) => s.tags['span.kind'] === 'consumer')!;
+    const carried = JSON.parse(String(job.opts.telemetry?.metadata)) as Record<string, string>;
+    assert.match(carried.traceparent, new RegExp(`^00-${producer.traceId}-${producer.spanId}-0[0-3]$`));
+    assert.equal([consumer.traceId, consumer.parentId], [producer.traceId, producer.spanId]);
   });
 
   it('a job added outside any trace is processed in a new trace, not under the span the worker was created in', async () => {

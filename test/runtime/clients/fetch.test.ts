@@ -11,6 +11,9 @@ import { fetchClient as fetchWrapper } from '../../../src/runtime/clients/fetch'
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
+import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
+import type { DevSpan } from '../../../src/runtime/dev/span';
+import { closedPort } from '../../helpers/closed-port';
 import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -50,9 +53,7 @@ const listen = (s: nodeHttp.Server) =>
 const setup = async () => {
   if (!server.listening) {
     base = `http://127.0.0.1:${await listen(server)}`;
-    const probe = nodeHttp.createServer();
-    closed = `http://127.0.0.1:${await listen(probe)}`;
-    await new Promise((r) => probe.close(r));
+    closed = `http://127.0.0.1:${await closedPort()}`;
   }
   fetchWrapper.install();
 };
@@ -218,6 +219,30 @@ propagation('caller-name headers carry the service name; a callee-endpoint heade
 
 propagation.after(teardown);
 propagation.run();
+
+// ---------------------------------------------------------------------------------------------------------------
+const w3c = suite('fetch: W3C propagation (DevTracer)');
+w3c.before(setup);
+
+w3c('the callee reads a valid traceparent naming the client span, and the baggage', async () => {
+  const tracer = new DevTracer();
+  const finished: DevSpan[] = [];
+  tracer.onFinish((span) => finished.push(span));
+  setTracer(tracer);
+  const parent = tracer.startSpan('parent');
+  parent.setBaggageItem('tenant', 'acme\r\nX-Injected: 1');
+  await withSpan(parent, async () => (await fetch(`${base}/w3c`)).text());
+  await settled(() => finished as unknown as RecordedSpan[]);
+  const client = finished.find((s) => s.tags['span.kind'] === 'client')!;
+  const headers = received.get('/w3c')!;
+  assert.match(String(headers.traceparent), new RegExp(`^00-${client.traceId}-${client.spanId}-0[0-3]$`));
+  assert.is(headers['x-injected'], undefined);
+  const callee = tracer.startSpan('callee', { childOf: tracer.extract('http_headers', headers)! });
+  assert.equal([callee.traceId, callee.parentId, callee.getBaggageItem('tenant')], [parent.traceId, client.spanId, 'acme\r\nX-Injected: 1']);
+});
+
+w3c.after(teardown);
+w3c.run();
 
 // ---------------------------------------------------------------------------------------------------------------
 const options = suite('fetch: options and hooks');

@@ -14,6 +14,9 @@ import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
 import { suppressTracing } from '../../../src/runtime/child-span';
 import { http } from '../../../src/runtime/clients/http';
+import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
+import type { DevSpan } from '../../../src/runtime/dev/span';
+import { closedPort as findClosedPort } from '../../helpers/closed-port';
 import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -89,9 +92,7 @@ const setup = async () => {
   if (!server.listening) {
     port = await listen(server);
     securePort = await listen(secure);
-    const probe = nodeHttp.createServer();
-    closedPort = await listen(probe);
-    await new Promise((r) => probe.close(r));
+    closedPort = await findClosedPort();
   }
   http.install();
 };
@@ -341,6 +342,30 @@ propagation('sends the service name in the caller-name headers and names the spa
 
 propagation.after(teardown);
 propagation.run();
+
+// ---------------------------------------------------------------------------------------------------------------
+const w3c = suite('http: W3C propagation (DevTracer)');
+w3c.before(setup);
+
+w3c('the callee reads a valid traceparent naming the client span, and the baggage; a CR/LF in baggage splits nothing', async () => {
+  const tracer = new DevTracer();
+  const finished: DevSpan[] = [];
+  tracer.onFinish((span) => finished.push(span));
+  setTracer(tracer);
+  const parent = tracer.startSpan('parent');
+  parent.setBaggageItem('tenant', 'acme\r\nX-Injected: 1');
+  await withSpan(parent, () => call(`${base()}/w3c`));
+  await settled(() => finished as unknown as RecordedSpan[]);
+  const client = finished.find((s) => s.tags['span.kind'] === 'client')!;
+  const headers = received.get('/w3c')!;
+  assert.match(String(headers.traceparent), new RegExp(`^00-${client.traceId}-${client.spanId}-0[0-3]$`));
+  assert.is(headers['x-injected'], undefined, '~> no header splitting');
+  const callee = tracer.startSpan('callee', { childOf: tracer.extract('http_headers', headers)! });
+  assert.equal([callee.traceId, callee.parentId, callee.getBaggageItem('tenant')], [parent.traceId, client.spanId, 'acme\r\nX-Injected: 1']);
+});
+
+w3c.after(teardown);
+w3c.run();
 
 // ---------------------------------------------------------------------------------------------------------------
 const options = suite('http: options and hooks');
