@@ -20,6 +20,7 @@ interface Verb {
 
 const VERBS: Readonly<Record<string, Verb>> = {
   view: { summary: 'write a self-contained HTML waterfall of a span file', load: () => import('./view.js') },
+  codegen: { summary: 'write the project\'s sources, instrumented, for any compiler', load: () => import('./codegen.js') },
   inspect: { summary: 'list what will be traced in a project, what is left out and why', load: () => import('./inspect.js') },
 };
 

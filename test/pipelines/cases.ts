@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import ts from 'typescript';
 import type { TracedPluginOptions } from '../../src/transformer/config/types';
-import type { RecordedSpan } from '../helpers/mock-tracer';
 
 export const FIXTURES = join(__dirname, '..', 'transformer', 'fixtures');
 
@@ -71,16 +70,4 @@ export function siteRecordsOf(fileName: string, text: string): unknown[] {
   };
   visit(file);
   return records.map((r) => JSON.parse(JSON.stringify(r)));
-}
-
-/** What a test can compare of recorded spans: name, parent, finish count, tags and logged event names. */
-export function spanSummary(spans: readonly RecordedSpan[]): string[] {
-  return spans.map((s) => {
-    const tags = Object.entries(s.tags)
-      .filter(([k]) => k !== 'error.object')
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}=${String(v)}`);
-    const events = s.logs.map((l) => String(l.event));
-    return `${s.path} finished=${s.finishCount} [${tags.join(' ')}] {${events.join(' ')}}`;
-  });
 }

@@ -16,7 +16,8 @@ import { createTextRewriter, moduleFormatOf, nodeFormatOf, type RewriteResult } 
 import { compileFile, compileProgram, compilerOptionsOf, formatDiagnostic, ROOT } from '../helpers/compile';
 import { build, loadFresh, TMP } from '../helpers/exec';
 import { installRecordingTracer } from '../helpers/mock-tracer';
-import { goldenCases, siteRecordsOf, spanSummary, type GoldenCase } from '../pipelines/cases';
+import { goldenCases, siteRecordsOf, type GoldenCase } from '../pipelines/cases';
+import { spanSummary } from '../pipelines/spans';
 
 type Exec = (log: (line: string) => void) => unknown;
 

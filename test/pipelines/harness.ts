@@ -1,0 +1,108 @@
+/**
+ * What the pipeline tests share: the package as users install it, built fresh from src/, the test app staged as
+ * a project of its own, and a runner that reports what a built copy of the app does.
+ *
+ * - `packageUnderTest()` compiles src/ file by file with esbuild into test/pipelines/.tmp/node_modules/ts-traced/dist/
+ *   (the layout tsc gives dist/), with package.json's own `exports` map; dependencies resolve from the repository's
+ *   node_modules, and the types are the declarations `npm run build` wrote to dist/. Apps staged under .tmp/
+ *   resolve `ts-traced`, `ts-traced/runtime`, `ts-traced/register` ... to it, as users' apps do.
+ * - `stageApp(label, type)` copies test/pipelines/fixtures/app into .tmp/<label>/ as an ES module or CommonJS package.
+ * - `runApp(main, mode, nodeArgs)` runs the app in a child process through the bundled runner.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { ROOT } from '../helpers/compile';
+
+export const TMP = join(__dirname, '.tmp');
+export const APP = join(__dirname, 'fixtures', 'app');
+const PACKAGE = join(TMP, 'node_modules', 'ts-traced');
+const RUNNER = join(TMP, 'runner.cjs');
+
+interface ExportTarget {
+  readonly types?: string;
+  readonly default: string;
+}
+
+let built = false;
+
+/** Builds the package (once per process) and the runner; returns the package folder. */
+export function packageUnderTest(): string {
+  if (built) return PACKAGE;
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | ExportTarget> };
+  rmSync(PACKAGE, { recursive: true, force: true });
+  // src/ → dist/ file by file, as tsc lays it out, so paths the code computes from __dirname hold.
+  buildSync({
+    entryPoints: (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'src', f)),
+    outdir: join(PACKAGE, 'dist'),
+    outbase: join(ROOT, 'src'),
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'error',
+  });
+  for (const [subpath, target] of Object.entries(manifest.exports)) {
+    if (typeof target === 'string') {
+      if (!target.startsWith('./dist/')) cpSync(join(ROOT, target), join(PACKAGE, target));
+    } else if (target.types) {
+      // Types: the declarations tsc built into dist/ (npm run build), re-exported from the same place as in the package.
+      const declarations = join(ROOT, target.types).replace(/\.d\.ts$/, '');
+      writeFileSync(join(PACKAGE, target.types), `export * from ${JSON.stringify(declarations)};\n`);
+    }
+  }
+  const { exports } = manifest;
+  writeFileSync(join(PACKAGE, 'package.json'), JSON.stringify({ name: 'ts-traced', version: '0.0.0-test', exports }, null, 2));
+  writeFileSync(join(TMP, 'package.json'), JSON.stringify({ name: 'ts-traced-pipeline-tests', private: true }));
+  buildSync({
+    entryPoints: [join(__dirname, 'runner.ts')],
+    outfile: RUNNER,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  built = true;
+  return PACKAGE;
+}
+
+/** A fresh copy of the app in .tmp/<label>/, as a package of the given type; returns its folder. */
+export function stageApp(label: string, type: 'module' | 'commonjs'): string {
+  packageUnderTest();
+  const dir = join(TMP, label);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(APP, dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: label, private: true, type }, null, 2));
+  return dir;
+}
+
+export interface AppRun {
+  readonly lines: readonly string[];
+  readonly spans: readonly string[];
+}
+
+/** Runs `main` (a built app's entry) in a child process: `plain` with no tracer, `record` with a RecordingTracer. */
+export function runApp(main: string, mode: 'plain' | 'record', nodeArgs: readonly string[] = [], node = process.execPath): AppRun {
+  if (!existsSync(main)) throw new Error(`no built app at ${main}`);
+  const result = spawnSync(node, [...nodeArgs, RUNNER, main, mode], { cwd: dirname(main), encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`${main} (${mode}) exited with ${result.status}:\n${result.stderr}${result.stdout}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as AppRun;
+}
+
+/** Runs a command, failing with its output when it exits non-zero. */
+export function sh(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+/** Bundles `entry` with esbuild (dependencies external), as a user's build would. */
+export function bundle(entry: string, outfile: string, format: 'esm' | 'cjs', plugins: import('esbuild').Plugin[] = []): Promise<unknown> {
+  mkdirSync(dirname(outfile), { recursive: true });
+  return import('esbuild').then((esbuild) =>
+    esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format, packages: 'external', sourcemap: true, logLevel: 'error', plugins }),
+  );
+}
