@@ -19,6 +19,12 @@ import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propa
 import { findMarker, secretMarker } from '../../helpers/secrets';
 import { SERVICES, serviceAvailable } from '../../helpers/services';
 
+/** The library's own methods, before any install. */
+const models = ['channel_model.js', 'callback_model.js'].map((f) => require(require.resolve('amqplib').replace(/channel_api\.js$/, `lib/${f}`)));
+const ownMethods = () =>
+  models.flatMap((m) => [m.Channel.prototype.publish, m.ConfirmChannel.prototype.publish, m.Channel.prototype.consume]);
+const originals = ownMethods();
+
 const { host, port } = SERVICES.rabbitmq;
 const url = `amqp://guest:guest@${host}:${port}`;
 const run = randomBytes(4).toString('hex');
@@ -245,6 +251,20 @@ async function main(): Promise<void> {
     assert.is(tracer.started.filter((s) => s.finishCount === 1).length, 4);
   });
 
+  it("a throwing inject: the message is still published with the caller's own headers", async () => {
+    const tracer = installPropagatingTracer();
+    resetFaults();
+    (tracer as any)._inject = () => {
+      throw new Error('inject broke');
+    };
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    channel.sendToQueue(queue, Buffer.from('kept'), { headers: { 'x-app': 'mine' } });
+    const { msg } = await consumeOnce(channel, queue, () => undefined);
+    assert.equal([msg.content.toString(), msg.properties.headers], ['kept', { 'x-app': 'mine' }]);
+    assert.is(faultCounts()['tracer.inject'], 1);
+  });
+
   it('no message body or header value is recorded', async () => {
     const tracer = installPropagatingTracer();
     const secret = secretMarker();
@@ -281,7 +301,6 @@ async function main(): Promise<void> {
   });
 
   it('installing twice traces once; with no tracer no header is added; uninstall restores the methods', async () => {
-    const { Channel, ConfirmChannel } = require(require.resolve('amqplib').replace(/channel_api\.js$/, 'lib/channel_model.js'));
     const tracer = installPropagatingTracer();
     amqplib.install();
     const queue = queueName();
@@ -297,13 +316,9 @@ async function main(): Promise<void> {
       else await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal(received, ['once injected', 'untraced plain'], '~> injected with a tracer, nothing without');
-    const wrapped = Channel.prototype.publish;
+    assert.ok(ownMethods().every((m, i) => m !== originals[i]), '~> patched while installed');
     amqplib.uninstall();
-    assert.is.not(Channel.prototype.publish, wrapped);
-    assert.is(Channel.prototype.publish.name, 'publish');
-    assert.ok(!Object.prototype.hasOwnProperty.call(Channel.prototype.publish, Symbol.for('ts-traced.original')));
-    assert.ok(!Object.prototype.hasOwnProperty.call(ConfirmChannel.prototype.publish, Symbol.for('ts-traced.original')));
-    assert.ok(!Object.prototype.hasOwnProperty.call(Channel.prototype.consume, Symbol.for('ts-traced.original')));
+    assert.ok(ownMethods().every((m, i) => m === originals[i]), '~> the very same functions after uninstall');
     amqplib.install();
   });
 

@@ -239,6 +239,20 @@ propagation('the HTTP request carries the AWS span context, unsigned, also throu
   assert.ok(signed.includes('host') && !signed.includes('traceparent'), `~> signed: ${signed}`);
 });
 
+propagation('a throwing inject leaves the command and its signed request intact', async () => {
+  const tracer = installPropagatingTracer();
+  resetFaults();
+  (tracer as any)._inject = () => {
+    throw new Error('inject broke');
+  };
+  const client = s3();
+  instrumentAwsClient(client);
+  const output = await client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' }));
+  assert.is(output.ETag, '"e"');
+  assert.is(last().headers.traceparent, undefined);
+  assert.is(faultCounts()['tracer.inject'], 1);
+});
+
 propagation('with the DevTracer the header is a valid W3C traceparent naming the AWS span', async () => {
   const tracer = new DevTracer();
   const finished: DevSpan[] = [];
