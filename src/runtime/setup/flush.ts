@@ -6,8 +6,8 @@
  * - SIGTERM / SIGINT: flush (bounded by `timeoutMs`). If the app listens for that signal itself, that is all: it
  *   decides when to exit. If not, the signal is raised again once flushed, so the process ends the way it would
  *   have without us (killed by the signal: exit status 128 + its number).
- * - `exit` (after `process.exit()`): only synchronous work can run there; exporters that write synchronously
- *   (console, file) flush themselves, network exporters cannot.
+ * - `exit` (after `process.exit()`): only synchronous work can run there. The file exporter writes its batch
+ *   itself, and OTLP over HTTP sends what is still queued through exit-export.ts; gRPC and Zipkin cannot.
  */
 
 export interface FlushTarget {

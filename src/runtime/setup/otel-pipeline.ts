@@ -5,6 +5,7 @@
  */
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { OtelExporter, SetupConfig } from './env';
+import { exitExport } from './exit-export';
 
 type SdkTraceBase = typeof import('@opentelemetry/sdk-trace-base');
 
@@ -58,7 +59,7 @@ function samplerFor(config: SetupConfig, sdk: SdkTraceBase): Sampler {
 /**
  * Builds the pipeline; problems (a missing package, an exporter that refuses its options) are pushed to
  * `problems` and that exporter is left out. The console exporter prints each span as it ends (as OTel's SDK
- * sets it up); the network ones batch.
+ * sets it up); the network ones batch, and OTLP over HTTP also sends what is still waiting at `process.exit()`.
  */
 export function buildOtelPipeline(config: SetupConfig, problems: string[]): OtelPipeline {
   const sdk = require('@opentelemetry/sdk-trace-base') as SdkTraceBase;
@@ -67,7 +68,13 @@ export function buildOtelPipeline(config: SetupConfig, problems: string[]): Otel
     const pkg = name === 'otlp' ? PACKAGE[config.otlpProtocol] : PACKAGE[name];
     try {
       const exporter = exporterFor(name, config, sdk);
-      spanProcessors.push(name === 'console' ? new sdk.SimpleSpanProcessor(exporter) : new sdk.BatchSpanProcessor(exporter));
+      if (name === 'console') spanProcessors.push(new sdk.SimpleSpanProcessor(exporter));
+      else {
+        const atExit = name === 'otlp' ? exitExport(config.otlpProtocol, config.otlpEndpoint, pkg) : undefined;
+        if (atExit === undefined) spanProcessors.push(new sdk.BatchSpanProcessor(exporter));
+        // The tracker first: a full batch is exported from inside the batch processor's onEnd.
+        else spanProcessors.push(atExit.processor, new sdk.BatchSpanProcessor(atExit.wrap(exporter)));
+      }
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND';
       problems.push(

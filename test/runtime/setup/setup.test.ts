@@ -130,6 +130,14 @@ signals('SIGTERM with the app\'s own handler: spans are flushed and the app deci
   assert.equal([result.code, result.signal], [0, null], '~> the app\'s own exit');
   assertAppTrace(await http.waitForSpans(5), 'svc-signal');
 });
+for (const protocol of ['http/protobuf', 'http/json']) {
+  signals(`process.exit() right after the work: spans still queued are sent synchronously (OTLP ${protocol})`, async () => {
+    const result = await runApp('process-exit', { ...serving, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: http.url }).done;
+    assertAppRan(result);
+    assertAppTrace(await http.waitForSpans(5), 'svc-signal');
+    assert.ok(http.spans.every((s) => s.via === (protocol === 'http/json' ? 'otlp-json' : 'otlp-proto')));
+  });
+}
 signals.run();
 
 const problems = suite('setup: bad values');
