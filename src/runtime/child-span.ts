@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP, type Span, type SpanContext, type Tracer } from 'opentracing';
 import { tagError } from './errors';
-import { reportFault } from './safe';
+import { reportFault, startSpanSafely } from './safe';
 import { activeSpan } from './scope';
 import { state } from './state';
 
@@ -78,13 +78,8 @@ export function startChildSpan(
     if (value !== undefined) clean[key] = value;
   }
   const parent = parentOrNull === undefined ? activeSpan() : (parentOrNull ?? undefined);
-  try {
-    const span = tracer.startSpan(name, parent === undefined ? { tags: clean } : { childOf: parent, tags: clean });
-    return new ChildSpan(span, tracer);
-  } catch (error) {
-    reportFault('tracer.startSpan', error);
-    return undefined;
-  }
+  const span = startSpanSafely(tracer, name, parent === undefined ? { tags: clean } : { childOf: parent, tags: clean });
+  return span === undefined ? undefined : new ChildSpan(span, tracer);
 }
 
 /** The span context `carrier` holds (HTTP headers, or message headers with `textMap`); `undefined` when none. */
