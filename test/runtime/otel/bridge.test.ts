@@ -25,7 +25,7 @@ async function exported(count: number, fn: () => unknown, traces = 1): Promise<T
   await fn();
   await bridge.forceFlush();
   const spans = await receiver.waitForSpans(count);
-  assert.is(spans.length, count, '~> exactly the spans of this case');
+  assert.is(spans.length, count, `~> exactly the spans of this case: ${spans.map((s) => `${s.name} ${JSON.stringify(s.attributes)}`).join('; ')}`);
   assert.is(new Set(spans.map((s) => s.traceId)).size, traces, '~> the traces of this case');
   return spans;
 }
