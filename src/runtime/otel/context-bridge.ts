@@ -15,6 +15,9 @@
  *   span with an invalid context: children of it start new traces, and `activeSpan()` returns it (it is not
  *   `undefined`) only inside such a context. `ROOT_CONTEXT` is stored as `undefined`.
  *
+ * Every key of an OTel context survives this round trip, OTel's "suppress tracing" among them: exporters send
+ * inside it, so a client span the runtime starts for an export request is non-recording, not a span to export.
+ *
  * Baggage is one thing on both sides: OpenTracing baggage (`setBaggageItem`) is the shim's OTel `Baggage`, put
  * into the context OTel sees, and OTel baggage in a `with` context becomes the holder's baggage, which the shim
  * copies to children.
