@@ -10,7 +10,7 @@
 import { types } from 'node:util';
 import { Tracer as NoopTracer, type Reference, type Span, type SpanContext, type SpanOptions } from 'opentracing';
 import { tagError } from './errors';
-import { reportFault } from './safe';
+import { reportFault, startSpanSafely } from './safe';
 import { activeSpan, withSpan } from './scope';
 import { state } from './state';
 import { getTracerOrGlobal } from './tracer';
@@ -41,12 +41,7 @@ export function startSpan(name: string, options?: StartSpanOptions): Span {
   if (options?.startTime !== undefined) fields.startTime = options.startTime;
   const parent = options?.childOf === undefined && options?.references === undefined ? activeSpan() : options?.childOf;
   if (parent != null) fields.childOf = parent;
-  try {
-    return tracer.startSpan(name, fields);
-  } catch (error) {
-    reportFault('tracer.startSpan', error);
-    return noop.startSpan(name);
-  }
+  return startSpanSafely(tracer, name, fields) ?? noop.startSpan(name);
 }
 
 function finish(span: Span): void {
