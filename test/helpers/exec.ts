@@ -1,6 +1,6 @@
 /**
- * Runs compiled output: modules are compiled to CommonJS into test/transformer/.tmp/<label>/ (gitignored) and
- * loaded with `require`. `.tmp/node_modules/ts-traced` maps the package to this checkout's source, so emitted
+ * Runs compiled output: modules are compiled to CommonJS into test/transformer/.tmp/<pid>/<label>/ (gitignored) and
+ * loaded with `require`. `.tmp/<pid>/node_modules/ts-traced` maps the package to this checkout's source, so emitted
  * `require("ts-traced/runtime")` loads the runtime under test (the same module the test's tracer set-up uses),
  * with the emitted code itself left exactly as the compiler wrote it.
  */
@@ -8,7 +8,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { compileFile, formatDiagnostic, ROOT, type CompileOptions } from './compile';
 
-export const TMP = join(ROOT, 'test', 'transformer', '.tmp');
+/**
+ * This process's own folder (people and CI may run the same test file at once in this checkout); removed on exit.
+ */
+export const TMP = join(ROOT, 'test', 'transformer', '.tmp', String(process.pid));
+process.on('exit', () => rmSync(TMP, { recursive: true, force: true }));
 
 function writeRuntimeShim(): void {
   // A package scope of its own: inside this repository's, `ts-traced/runtime` would self-resolve to dist/.

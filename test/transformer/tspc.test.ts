@@ -1,7 +1,7 @@
 /**
  * The real thing: ts-patch 3's `tspc` compiles a tiny project whose tsconfig says
  * `"plugins": [{ "transform": "ts-traced/transformer" }]`. The package is built from this checkout into
- * test/transformer/.tmp/tspc/pkg (its own build, never the shared dist/, so it is never stale) and linked into
+ * test/transformer/.tmp/<pid>/tspc/pkg (its own build, never the shared dist/, so it is never stale) and linked into
  * the project's node_modules, so ts-patch resolves the plugin through the package's `exports` as users get it.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ const PKG = join(BASE, 'pkg');
 const TSPC = join(ROOT, 'node_modules', 'ts-patch', 'bin', 'tspc.js');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** Builds the package (public API, transformer, runtime, with declarations) into `.tmp/tspc/pkg`. */
+/** Builds the package (public API, transformer, runtime, with declarations) into `.tmp/<pid>/tspc/pkg`. */
 function buildPackage(): void {
   rmSync(PKG, { recursive: true, force: true });
   const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, {
@@ -147,7 +147,10 @@ export async function query(): Promise<number> {
   assert.is.not(compiled.status, 0, '~> non-zero exit code');
   const errors = compiled.output.trim().split('\n');
   assert.equal(errors.length, 1, `~> one error, ours: ${compiled.output}`);
-  assert.match(errors[0], /^src\/orders\.ts\(22,3\): error TS93001: TT3001: "await using" in a traced function/);
+  const lines = source.split('\n');
+  const line = lines.findIndex((l) => l.includes('await using'));
+  const at = `src/orders.ts(${line + 1},${lines[line].indexOf('await using') + 1})`;
+  assert.ok(errors[0].startsWith(`${at}: error TS93001: TT3001: "await using" in a traced function`), `~> ${errors[0]}`);
   const js = readFileSync(join(dir, 'dist', 'orders.js'), 'utf8');
   assert.match(js, /function priceOf\(count\) \{\s+const \$s/, '~> other functions are traced');
 });
