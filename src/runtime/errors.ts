@@ -32,8 +32,13 @@ export function tagError(span: Span, error: unknown): void {
   if (stack !== undefined) fields.stack = stack;
   const kind = isObject ? read(error, 'name') : undefined;
   fields['error.kind'] = kind ?? typeof error;
+  // Apart, so a tracer whose setTag fails still gets the error log, and each fault is named for its method.
   try {
     span.setTag('error', true);
+  } catch (fault) {
+    reportFault('span.setTag', fault);
+  }
+  try {
     span.log(fields);
   } catch (fault) {
     reportFault('span.log', fault);
