@@ -2,45 +2,21 @@
  * `traced codegen`, run as users run it (the CLI in a child process) on the pipeline test app, then compiled by
  * compilers that cannot run a TypeScript transformer: esbuild (a bundle) and TypeScript 7 (compat/ts7, `tsc -p`
  * on the generated folder). Each build must log what the plain build logs, with no tracer and with one, and
- * record the very spans the tspc build (ts-patch + the plugin) records.
+ * record the very spans the tspc build (ts-patch + the plugin) records (harness.ts `referenceRuns`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bundle, runApp, sh, stageApp, type AppRun } from '../pipelines/harness';
+import { bundle, referenceRuns, runApp, sh, stageApp } from '../pipelines/harness';
 
 const root = resolve(__dirname, '..', '..');
 const cli = join(root, 'src', 'cli', 'index.ts');
-const tspc = join(root, 'node_modules', 'ts-patch', 'bin', 'tspc.js');
 const ts7 = join(root, 'compat', 'ts7', 'node_modules', '.bin', 'tsc');
 
 const traced = (cwd: string, ...args: string[]) => sh(process.execPath, ['--import', 'tsx', cli, ...args], cwd);
 
-/** The references every pipeline is held to: the plain build's transcript and the tspc build's spans. */
-interface References {
-  readonly plain: AppRun;
-  readonly tspc: AppRun;
-}
-
-let references: References | undefined;
-function referencesFor(): References {
-  if (references) return references;
-  throw new Error('the references are built by the first test');
-}
-
 const codegen = suite('traced codegen');
-
-codegen('the references: a plain esbuild bundle, and the tspc build with the plugin', async () => {
-  const app = stageApp('codegen-reference', 'module');
-  await bundle(join(app, 'src', 'main.ts'), join(app, 'plain', 'main.mjs'), 'esm');
-  sh(process.execPath, [tspc, '-p', app], app);
-  const plain = runApp(join(app, 'plain', 'main.mjs'), 'plain');
-  const tspcRun = runApp(join(app, 'dist', 'main.js'), 'record');
-  assert.equal(tspcRun.lines, plain.lines, '~> tspc build, recording: same transcript as plain');
-  assert.ok(tspcRun.spans.length >= 8, `~> spans were recorded: ${tspcRun.spans.length}`);
-  references = { plain, tspc: tspcRun };
-});
 
 codegen('writes every source of the project, instrumented where selected, with a map and a tsconfig that extends the project', () => {
   const app = stageApp('codegen-files', 'module');
@@ -71,7 +47,7 @@ codegen('writes every source of the project, instrumented where selected, with a
 });
 
 codegen('the output bundled by esbuild behaves as the plain build and records the spans of the tspc build', async () => {
-  const { plain, tspc: reference } = referencesFor();
+  const { plain, tspc: reference } = await referenceRuns();
   const app = stageApp('codegen-esbuild', 'module');
   traced(app, 'codegen', 'tsconfig.json', '-o', 'gen');
   await bundle(join(app, 'gen', 'src', 'main.ts'), join(app, 'out', 'main.mjs'), 'esm');
@@ -81,10 +57,10 @@ codegen('the output bundled by esbuild behaves as the plain build and records th
   assert.equal(recorded.spans, reference.spans, '~> the same spans as the tspc build');
 });
 
-codegen('the output compiled by TypeScript 7 type-checks, behaves as the plain build and records the spans of the tspc build', () => {
+codegen('the output compiled by TypeScript 7 type-checks, behaves as the plain build and records the spans of the tspc build', async () => {
   assert.ok(existsSync(ts7), `TypeScript 7 is installed by npm ci --prefix compat/ts7 (${relative(root, ts7)})`);
   assert.match(sh(ts7, ['--version'], root), /^Version 7\./);
-  const { plain, tspc: reference } = referencesFor();
+  const { plain, tspc: reference } = await referenceRuns();
   const app = stageApp('codegen-ts7', 'commonjs');
   traced(app, 'codegen', '.', '--out', '.traced');
   sh(ts7, ['-p', join(app, '.traced')], app);

@@ -85,11 +85,35 @@ export interface AppRun {
 }
 
 /** Runs `main` (a built app's entry) in a child process: `plain` with no tracer, `record` with a RecordingTracer. */
-export function runApp(main: string, mode: 'plain' | 'record', nodeArgs: readonly string[] = [], node = process.execPath): AppRun {
+export function runApp(main: string, mode: 'plain' | 'record', nodeArgs: readonly string[] = [], node = process.execPath, cwd = dirname(main)): AppRun {
   if (!existsSync(main)) throw new Error(`no built app at ${main}`);
-  const result = spawnSync(node, [...nodeArgs, RUNNER, main, mode], { cwd: dirname(main), encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(node, [...nodeArgs, RUNNER, main, mode], { cwd, encoding: 'utf8', timeout: 120_000 });
   if (result.status !== 0) throw new Error(`${main} (${mode}) exited with ${result.status}:\n${result.stderr}${result.stdout}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as AppRun;
+}
+
+export interface References {
+  /** The app bundled by esbuild without instrumentation, run with no tracer: the transcript every build must log. */
+  readonly plain: AppRun;
+  /** The app built by tspc (ts-patch) with the plugin, recording: the spans every pipeline must record. */
+  readonly tspc: AppRun;
+}
+
+let references: Promise<References> | undefined;
+
+/** The references every pipeline is held to (built once per test process). */
+export function referenceRuns(): Promise<References> {
+  references ??= (async () => {
+    const app = stageApp('reference', 'module');
+    await bundle(join(app, 'src', 'main.ts'), join(app, 'plain', 'main.mjs'), 'esm');
+    sh(process.execPath, [join(ROOT, 'node_modules', 'ts-patch', 'bin', 'tspc.js'), '-p', app], app);
+    const plain = runApp(join(app, 'plain', 'main.mjs'), 'plain');
+    const tspc = runApp(join(app, 'dist', 'main.js'), 'record');
+    if (JSON.stringify(tspc.lines) !== JSON.stringify(plain.lines)) throw new Error('the tspc build does not log what the plain build logs');
+    if (tspc.spans.length < 8) throw new Error(`the tspc build recorded ${tspc.spans.length} spans`);
+    return { plain, tspc };
+  })();
+  return references;
 }
 
 /** Runs a command, failing with its output when it exits non-zero. */
