@@ -10,14 +10,21 @@
  * as tsc's NodeNext resolution does.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import Module from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import remapping from '@jridgewell/remapping';
 import type * as ts from 'typescript';
+import { loadTypeScript } from './host-typescript';
 import { createTextRewriter, nodeFormatOf, readProject, type ModuleFormat } from './transformer/text/index';
 
 type TS = typeof import('typescript');
+
+/** `@jridgewell/remapping`'s CommonJS typings do not parse under TypeScript 5 (`export = function`): typed here. */
+type Remap = (
+  input: object | string,
+  loader: (file: string, ctx: { readonly depth: number }) => object | string | null | undefined,
+) => object;
+const remapping = require('@jridgewell/remapping') as Remap;
 
 export interface RegisterData {
   /** Where the app was started: its tsconfig.json (here or in a parent folder) and `typescript` are looked up from here. */
@@ -39,19 +46,8 @@ export interface Compiler {
   compile(fileName: string, source: string, format: ModuleFormat): string | undefined;
 }
 
-function loadTypeScript(cwd: string): TS {
-  for (const from of [join(cwd, 'package.json'), __filename]) {
-    try {
-      return createRequire(from)('typescript') as TS;
-    } catch {
-      // next
-    }
-  }
-  throw new Error('ts-traced/register needs the "typescript" package to read and compile sources: npm install --save-dev typescript');
-}
-
 export function createCompiler(data: RegisterData): Compiler {
-  const ts = loadTypeScript(data.cwd);
+  const ts = loadTypeScript(data.cwd, 'ts-traced/register');
   const tsconfig = data.tsconfig ?? ts.findConfigFile(data.cwd, (f) => existsSync(f));
   const project = tsconfig === undefined ? undefined : readProject(ts, tsconfig);
   const root = project?.projectRoot ?? data.cwd;
