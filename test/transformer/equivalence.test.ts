@@ -20,6 +20,8 @@ const MODULES: readonly (Omit<Module, 'pluginOptions'>)[] = [
   { fileName: join(SOURCES, 'async.ts'), compilerOptions: { types: ['node'] } },
   { fileName: join(SOURCES, 'decorators.ts'), compilerOptions: { experimentalDecorators: true } },
   { fileName: join(SOURCES, 'sloppy.ts'), compilerOptions: { strict: false } },
+  { fileName: join(SOURCES, 'cycle-a.ts') },
+  { fileName: join(SOURCES, 'cycle-b.ts') },
 ];
 const PLAIN = build('equivalence-plain', MODULES.map((m) => ({ ...m, pluginOptions: null })));
 const TRACED = build('equivalence-traced', MODULES.map((m) => ({ ...m, pluginOptions: {} })));
@@ -79,6 +81,7 @@ type Functions = typeof import('./equivalence/functions');
 type Generators = typeof import('./equivalence/generators');
 type Async = typeof import('./equivalence/async');
 type Decorators = typeof import('./equivalence/decorators');
+type Cycle = typeof import('./equivalence/cycle-a');
 
 const sync = suite('sync functions');
 
@@ -366,6 +369,14 @@ promises('unhandled rejections are the same: one when unhandled, none when handl
   });
 });
 promises.run();
+
+const modules = suite('module loading');
+
+modules('a traced function called through an import cycle while its module loads (41)', async () => {
+  const tracer = await same<Cycle>('cycle-a', (m, log) => log(m.result, m.double(1)));
+  assert.equal(tracer.finished().map((s) => s.name), ['double', 'double'], '~> both calls traced');
+});
+modules.run();
 
 const decorators = suite('@traced decorators');
 

@@ -113,7 +113,10 @@ function relabel(ts: TS, factory: ts.NodeFactory, statement: ts.Statement, loop:
   return factory.updateLabeledStatement(statement, statement.label, relabel(ts, factory, statement.statement, loop));
 }
 
-/** Labels declared by `statement` and inside `loop` (not crossing functions): the targets a jump may stay within. */
+/**
+ * Does `loop` (or `statement`, the labels around it) hold a `break label` / `continue label` to a label declared
+ * outside of `statement`? Such a jump leaves the loop without running the statement after it.
+ */
 export function jumpsOutOf(ts: TS, statement: ts.Statement, loop: ts.ForOfStatement): boolean {
   const inside = new Set<string>();
   for (let s: ts.Statement = statement; ts.isLabeledStatement(s); s = s.statement) inside.add(s.label.text);
