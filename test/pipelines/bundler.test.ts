@@ -1,0 +1,97 @@
+/**
+ * `ts-traced/bundler` (loaded through the package's exports, as users load it) in real builds of the pipeline
+ * test app: esbuild and Vite (a server-side build). Each bundle must log what the plain build logs, with no
+ * tracer and with one, and record the tspc build's spans; stack traces through the bundle's source map name
+ * the source line. A marker error fails the build with its position.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bundle, packageUnderTest, referenceRuns, runApp, stageApp, TMP } from './harness';
+
+type Bundler = typeof import('../../src/bundler');
+
+function tracedBundler(): Bundler {
+  packageUnderTest();
+  return createRequire(join(TMP, 'resolve-from.js'))('ts-traced/bundler') as Bundler;
+}
+
+async function viteBuild(app: string, entry: string, outDir: string): Promise<void> {
+  const vite = await import('vite');
+  await vite.build({
+    root: app,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [tracedBundler().vite()],
+    build: { ssr: entry, outDir, sourcemap: true, minify: false, rollupOptions: { output: { entryFileNames: 'main.mjs' } } },
+  });
+}
+
+// One line for creating and throwing: Vite's own transform folds `const e = new Error(); throw e;` into one throw.
+const STACK = `/** @traced */
+export function fail(reason: string): never {
+  throw new Error(reason);
+}
+
+try {
+  fail('boom');
+} catch (error) {
+  console.log((error as Error).stack!.split('\\n')[1].trim());
+}
+`;
+
+const bundler = suite('ts-traced/bundler');
+
+bundler('esbuild: the plain transcript, the tspc build\'s spans', async () => {
+  const { plain, tspc } = await referenceRuns();
+  const app = stageApp('bundler-esbuild', 'module');
+  await bundle(join(app, 'src', 'main.ts'), join(app, 'out', 'main.mjs'), 'esm', [tracedBundler().esbuild({ tsconfig: join(app, 'tsconfig.json') })]);
+  const main = join(app, 'out', 'main.mjs');
+  assert.equal(runApp(main, 'plain').lines, plain.lines, '~> no tracer: same transcript as plain');
+  const recorded = runApp(main, 'record');
+  assert.equal(recorded.lines, plain.lines, '~> recording: same transcript as plain');
+  assert.equal(recorded.spans, tspc.spans, '~> the same spans as the tspc build');
+});
+
+bundler('Vite (server-side build): the plain transcript, the tspc build\'s spans', async () => {
+  const { plain, tspc } = await referenceRuns();
+  const app = stageApp('bundler-vite', 'module');
+  await viteBuild(app, 'src/main.ts', 'out');
+  const main = join(app, 'out', 'main.mjs');
+  assert.equal(runApp(main, 'plain').lines, plain.lines, '~> no tracer: same transcript as plain');
+  const recorded = runApp(main, 'record');
+  assert.equal(recorded.lines, plain.lines, '~> recording: same transcript as plain');
+  assert.equal(recorded.spans, tspc.spans, '~> the same spans as the tspc build');
+});
+
+for (const tool of ['esbuild', 'vite'] as const) {
+  bundler(`${tool}: stack traces through the bundle's source map name the source line and column`, async () => {
+    const app = stageApp(`bundler-stack-${tool}`, 'module');
+    writeFileSync(join(app, 'src', 'stack.ts'), STACK);
+    if (tool === 'esbuild') {
+      const plugin = tracedBundler().esbuild({ tsconfig: join(app, 'tsconfig.json') });
+      await bundle(join(app, 'src', 'stack.ts'), join(app, 'out', 'main.mjs'), 'esm', [plugin]);
+    } else await viteBuild(app, 'src/stack.ts', 'out');
+    const run = spawnSync(process.execPath, ['--enable-source-maps', join(app, 'out', 'main.mjs')], { encoding: 'utf8' });
+    assert.is(run.status, 0, run.stderr);
+    const column = STACK.split('\n')[2].indexOf('new Error') + 1;
+    assert.is(run.stdout.trim(), `at fail (${join(app, 'src', 'stack.ts')}:3:${column})`);
+  });
+}
+
+bundler('a marker error fails the build with the file, line and message', async () => {
+  const app = stageApp('bundler-marker-error', 'module');
+  writeFileSync(join(app, 'src', 'main.ts'), "import { traced } from 'ts-traced';\n@traced\nexport class Whole {}\n");
+  let message = '';
+  try {
+    await bundle(join(app, 'src', 'main.ts'), join(app, 'out', 'main.mjs'), 'esm', [tracedBundler().esbuild({ tsconfig: join(app, 'tsconfig.json') })]);
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assert.match(message, /src\/main\.ts\(2,1\): error TS92005: TT2005: @traced on a class/);
+});
+
+bundler.run();
