@@ -17,7 +17,7 @@
  * (`[a, b, ...rest]`) where functions pass `arguments`.
  */
 import type * as ts from 'typescript';
-import { SiteKind } from '../../contract';
+import { HELPER, SiteKind } from '../../contract';
 import { tracedError } from '../diagnostics';
 import type { FileContext } from '../context';
 import type { Site } from '../select/site';
@@ -35,7 +35,7 @@ export function wrapBody(c: FileContext, fn: ts.FunctionLikeDeclaration, site: S
   const enter = factory.createVariableStatement(
     undefined,
     factory.createVariableDeclarationList(
-      [factory.createVariableDeclaration(c.state(), undefined, undefined, c.runtime.call('enter', enterArguments(c, fn, site, siteName)))],
+      [factory.createVariableDeclaration(c.state(), undefined, undefined, c.runtime.call(HELPER.enter, enterArguments(c, fn, site, siteName)))],
       ts.NodeFlags.Const,
     ),
   );
@@ -49,7 +49,7 @@ export function wrapBody(c: FileContext, fn: ts.FunctionLikeDeclaration, site: S
   // A concise body is a sync or async arrow: its expression becomes the operand of one return.
   const [expression] = site.kind === SiteKind.async ? rewriteSuspensions(c, [body], original) : [body];
   // The return is new, its operand is the user's: a debugger stepping onto the line shows the arrow's expression.
-  const result = mappedTo(ts, factory.createReturnStatement(c.runtime.call('ret', [c.state(), expression])), body);
+  const result = mappedTo(ts, factory.createReturnStatement(c.runtime.call(HELPER.ret, [c.state(), expression])), body);
   return factory.createBlock([enter, guarded(c, [result])], true);
 }
 
@@ -68,13 +68,13 @@ function guarded(c: FileContext, statements: readonly ts.Statement[]): ts.TrySta
       c.names.error,
       factory.createBlock(
         [
-          factory.createExpressionStatement(c.runtime.call('fail', [c.state(), error()])),
+          factory.createExpressionStatement(c.runtime.call(HELPER.fail, [c.state(), error()])),
           factory.createThrowStatement(error()),
         ],
         true,
       ),
     ),
-    factory.createBlock([factory.createExpressionStatement(c.runtime.call('exit', [c.state()]))], true),
+    factory.createBlock([factory.createExpressionStatement(c.runtime.call(HELPER.exit, [c.state()]))], true),
   );
 }
 

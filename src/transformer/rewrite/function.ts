@@ -4,7 +4,7 @@
  * factory's `update` for that node kind.
  */
 import type * as ts from 'typescript';
-import { SiteKind } from '../../contract';
+import { HELPER, SiteKind } from '../../contract';
 import { tracedError } from '../diagnostics';
 import type { FileContext } from '../context';
 import type { Site } from '../select/site';
@@ -14,12 +14,12 @@ import { rewriteSuspensions } from './suspensions';
 
 /** What each kind needs inside its body, as typia routes by a table. */
 const REWRITERS: Record<SiteKind, StatementsRewriter> = {
-  [SiteKind.sync]: (c, statements, original) => rewriteReturns(c, statements, original, 'ret'),
+  [SiteKind.sync]: (c, statements, original) => rewriteReturns(c, statements, original, HELPER.ret),
   [SiteKind.async]: (c, statements, original) =>
-    rewriteReturns(c, rewriteSuspensions(c, statements, original), original, 'ret'),
+    rewriteReturns(c, rewriteSuspensions(c, statements, original), original, HELPER.ret),
   [SiteKind.generator]: (c, statements, original) => rewriteSuspensions(c, statements, original),
   [SiteKind.asyncGenerator]: (c, statements, original) =>
-    rewriteReturns(c, rewriteSuspensions(c, statements, original), original, 'leave'),
+    rewriteReturns(c, rewriteSuspensions(c, statements, original), original, HELPER.leave),
 };
 
 /** `fn` is the function as visited so far (nested sites already rewritten); `site.node` its parse tree. */

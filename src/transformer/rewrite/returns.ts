@@ -10,12 +10,13 @@
  * at nested functions and classes: their returns are their own.
  */
 import type * as ts from 'typescript';
+import type { HELPER } from '../../contract';
 import { tracedError } from '../diagnostics';
 import type { FileContext } from '../context';
 import { forEachOwnNode, isBoundary } from './boundary';
 
 /** The helper a `return e` goes through: `ret` in sync and async functions, `leave` in async generators. */
-export type ReturnHelper = 'ret' | 'leave';
+export type ReturnHelper = typeof HELPER.ret | typeof HELPER.leave;
 
 export function rewriteReturns(
   c: FileContext,

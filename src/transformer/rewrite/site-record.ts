@@ -10,7 +10,7 @@
  * bindings the expression reads are initialised. Keys follow `SiteRecord`; absent values are left out.
  */
 import type * as ts from 'typescript';
-import type { SiteRecord, TagValue } from '../../contract';
+import { HELPER, type SiteRecord, type TagValue } from '../../contract';
 import type { FileContext } from '../context';
 import type { Site } from '../select/site';
 
@@ -35,7 +35,7 @@ export function siteDeclaration(c: FileContext, site: Site, name: string, dynami
   const properties = Object.entries(record).flatMap(([key, value]) =>
     value ? [factory.createPropertyAssignment(key, value)] : [],
   );
-  const call = c.runtime.call('site', [factory.createObjectLiteralExpression(properties, false), ...(dynamic ? [dynamic] : [])]);
+  const call = c.runtime.call(HELPER.site, [factory.createObjectLiteralExpression(properties, false), ...(dynamic ? [dynamic] : [])]);
   return factory.createVariableStatement(
     undefined,
     factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, call)], ts.NodeFlags.Const),

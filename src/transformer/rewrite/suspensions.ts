@@ -19,6 +19,7 @@
  * parts of them that run in this body (see boundary.ts).
  */
 import type * as ts from 'typescript';
+import { HELPER } from '../../contract';
 import { tracedError } from '../diagnostics';
 import type { FileContext } from '../context';
 import { forEachOwnNode, isBoundary, visitOutsideParts } from './boundary';
@@ -36,7 +37,7 @@ interface Counts {
 export function rewriteSuspensions<T extends ts.Node>(c: FileContext, nodes: readonly T[], original: ts.Node): T[] {
   const { ts, factory, runtime } = c;
   const done: Counts = { awaits: 0, yields: 0, loops: 0, handlers: 0 };
-  const back = () => factory.createExpressionStatement(runtime.call('back', [c.state()]));
+  const back = () => factory.createExpressionStatement(runtime.call(HELPER.back, [c.state()]));
   const withBack = (block: ts.Block) => factory.updateBlock(block, [back(), ...block.statements]);
 
   const visit = (node: ts.Node): ts.VisitResult<ts.Node> => {
@@ -44,15 +45,15 @@ export function rewriteSuspensions<T extends ts.Node>(c: FileContext, nodes: rea
     if (ts.isAwaitExpression(node)) {
       done.awaits++;
       const operand = ts.visitNode(node.expression, visit, ts.isExpression);
-      const awaited = factory.updateAwaitExpression(node, runtime.call('leave', [c.state(), operand]));
-      return like(ts, runtime.call('back', [c.state(), awaited]), node);
+      const awaited = factory.updateAwaitExpression(node, runtime.call(HELPER.leave, [c.state(), operand]));
+      return like(ts, runtime.call(HELPER.back, [c.state(), awaited]), node);
     }
     if (ts.isYieldExpression(node)) {
       done.yields++;
       const operand = node.expression ? ts.visitNode(node.expression, visit, ts.isExpression) : factory.createVoidZero();
-      const helper = node.asteriskToken ? 'iter' : 'leave';
+      const helper = node.asteriskToken ? HELPER.iter : HELPER.leave;
       const yielded = factory.updateYieldExpression(node, node.asteriskToken, runtime.call(helper, [c.state(), operand]));
-      return like(ts, runtime.call('back', [c.state(), yielded]), node);
+      return like(ts, runtime.call(HELPER.back, [c.state(), yielded]), node);
     }
     const loop = forAwaitIn(ts, node);
     if (loop) return rewriteForAwait(node as ts.Statement, loop);
@@ -80,7 +81,7 @@ export function rewriteSuspensions<T extends ts.Node>(c: FileContext, nodes: rea
       loop,
       loop.awaitModifier,
       ts.visitNode(loop.initializer, visit, ts.isForInitializer),
-      runtime.call('iter', [c.state(), ts.visitNode(loop.expression, visit, ts.isExpression)]),
+      runtime.call(HELPER.iter, [c.state(), ts.visitNode(loop.expression, visit, ts.isExpression)]),
       ts.isBlock(body) ? withBack(body) : factory.createBlock([back(), body], true),
     );
     const labelled = relabel(ts, factory, statement, rewritten);
