@@ -3,7 +3,7 @@
  * (half under a config rule, the rest with `/** @traced *\/` markers on some functions), in a temporary folder.
  * Also `traced codegen`, when the CLI has it.
  *
- *   npx tsx bench/build.ts [--quick]
+ *   npx tsx bench/build.ts [--quick] [--keep]      (--keep: leave the generated project, to profile a compile)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -86,6 +86,7 @@ function generate(): string {
   const compilerOptions = { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: true, types: [], rootDir: 'src' };
   const tsconfig = (outDir: string, plugins: object[]) => ({ compilerOptions: { ...compilerOptions, outDir, plugins }, include: ['src'] });
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig('dist-tsc', [])));
+  writeFileSync(join(dir, 'tsconfig.tspc.json'), JSON.stringify(tsconfig('dist-tspc-plain', [])));
   writeFileSync(join(dir, 'tsconfig.traced.json'), JSON.stringify(tsconfig('dist-tspc', [{ transform: 'ts-traced/transformer' }])));
   writeFileSync(join(dir, 'cpu-reporter.js'), CPU_REPORTER);
   writeFileSync(join(dir, 'traced.config.json'), JSON.stringify({ include: ['src/services/**'], functions: { exclude: ['get*'] } }));
@@ -111,15 +112,21 @@ function main() {
   try {
     const compilers = {
       tsc: () => compile(dir, join(ROOT, 'node_modules/typescript/bin/tsc'), 'tsconfig.json'),
+      'tspc, no plugin': () => compile(dir, join(ROOT, 'node_modules/ts-patch/bin/tspc.js'), 'tsconfig.tspc.json'),
       'tspc + ts-traced': () => compile(dir, join(ROOT, 'node_modules/ts-patch/bin/tspc.js'), 'tsconfig.traced.json'),
     };
     for (const run of Object.values(compilers)) run(); // warm-up: disk cache, ts-patch's patched-compiler cache
-    const samples: Record<string, { wall: number; cpu: number }[]> = { tsc: [], 'tspc + ts-traced': [] };
+    const samples = Object.fromEntries(Object.keys(compilers).map((name) => [name, [] as { wall: number; cpu: number }[]]));
     for (let r = 0; r < REPS; r++) for (const [name, run] of Object.entries(compilers)) samples[name].push(run());
     const traced = spawnSync('grep', ['-rl', '__traced.v1.enter', join(dir, 'dist-tspc')], { encoding: 'utf8' }).stdout.trim().split('\n').length;
     const med = (name: string, key: 'wall' | 'cpu') => median(samples[name].map((s) => s[key]));
     const medians = Object.fromEntries(Object.keys(compilers).map((name) => [name, { wall: med(name, 'wall'), cpu: med(name, 'cpu') }]));
-    const ratios = { wall: medians['tspc + ts-traced'].wall / medians.tsc.wall, cpu: medians['tspc + ts-traced'].cpu / medians.tsc.cpu };
+    const ratios = {
+      wall: medians['tspc + ts-traced'].wall / medians.tsc.wall,
+      cpu: medians['tspc + ts-traced'].cpu / medians.tsc.cpu,
+      /** What the plugin itself adds, over tspc without it (ts-patch's own start-up cost excluded). */
+      pluginCpu: medians['tspc + ts-traced'].cpu / medians['tspc, no plugin'].cpu,
+    };
     console.log(`\nBuild of ${FILES} files (${traced} emitted with traced functions), median of ${REPS}, seconds`);
     console.log(
       table(
@@ -131,7 +138,8 @@ function main() {
     if (!codegen) console.log('traced codegen: not in the CLI yet; not measured');
     console.log(`\nwrote ${writeResults('build', { files: FILES, filesWithTracedFunctions: traced, repetitions: REPS, samples, medians, ratios })}`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.argv.includes('--keep')) console.log(`project kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

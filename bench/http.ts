@@ -15,7 +15,7 @@ import { median, outRequire } from './lib/measure';
 import { compileFixture, OUT_DIR, preparePackage } from './lib/prepare';
 import { describeMachine, fixed, nodeBinary, nodeVersion, quick, ratio, requestedNodes, table, writeResults } from './lib/report';
 
-const CASES = ['uninstrumented', 'ts-traced', 'OpenTelemetry', 'dd-trace'] as const;
+const CASES = ['uninstrumented', 'AsyncLocalStorage only', 'ts-traced', 'OpenTelemetry', 'dd-trace'] as const;
 type Case = (typeof CASES)[number];
 const DURATION = quick ? 3 : 10;
 const REPS = quick ? 1 : 3;
@@ -26,6 +26,8 @@ interface Run {
   readonly requests: number;
   readonly p99: number;
   readonly rssMiB: number;
+  /** Server CPU time per request, µs: what the instrumentation costs, whatever else the machine is doing. */
+  readonly cpuMicros: number;
   readonly errors: number;
   readonly spans: number;
 }
@@ -63,6 +65,12 @@ const DD_ENV = {
   DD_TRACE_STATS_COMPUTATION_ENABLED: 'false',
 };
 
+interface Stats {
+  readonly rss: number;
+  readonly spans: number;
+  readonly cpuMicros: number;
+}
+
 function ask<T>(child: ChildProcess, message: string): Promise<T> {
   return new Promise((resolve) => {
     child.once('message', (reply) => resolve(reply as T));
@@ -82,12 +90,14 @@ async function runOnce(node: string, kind: Case): Promise<Run> {
     const url = `http://127.0.0.1:${port}/orders/7`;
     const requests = [{ setupRequest: (r: { path: string }) => ({ ...r, path: `/orders/${Math.floor(Math.random() * 100)}` }) }];
     await autocannon({ url, connections: CONNECTIONS, duration: 1, requests }); // warm-up
+    const start = await ask<Stats>(child, 'stats');
     const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests });
-    const stats = await ask<{ rss: number; spans: number }>(child, 'stats');
+    const stats = await ask<Stats>(child, 'stats');
     return {
       requests: result.requests.average,
       p99: result.latency.p99,
       rssMiB: stats.rss / 2 ** 20,
+      cpuMicros: (stats.cpuMicros - start.cpuMicros) / result.requests.total,
       errors: result.errors + result.non2xx,
       spans: stats.spans,
     };
@@ -107,20 +117,25 @@ async function runOn(major: string) {
   const runs = Object.fromEntries(CASES.map((c) => [c, [] as Run[]])) as Record<Case, Run[]>;
   for (let r = 0; r < REPS; r++) for (const kind of CASES) runs[kind].push(await runOnce(node, kind));
   const med = (kind: Case, key: keyof Run) => median(runs[kind].map((run) => run[key]));
-  const base = { requests: med('uninstrumented', 'requests'), p99: med('uninstrumented', 'p99'), rss: med('uninstrumented', 'rssMiB') };
+  const base = {
+    requests: med('uninstrumented', 'requests'),
+    rss: med('uninstrumented', 'rssMiB'),
+    cpu: med('uninstrumented', 'cpuMicros'),
+  };
   const rows = CASES.map((kind) => ({
     kind,
     requests: med(kind, 'requests'),
     p99: med(kind, 'p99'),
     rssMiB: med(kind, 'rssMiB'),
+    cpuMicros: med(kind, 'cpuMicros'),
     errors: runs[kind].reduce((n, run) => n + run.errors, 0),
     spans: med(kind, 'spans'),
   }));
   const version = nodeVersion(node);
-  console.log(`\nHTTP on Node ${version}: ${CONNECTIONS} connections, ${DURATION} s, median of ${REPS} (requests/s, p99 ms, RSS MiB after the run)`);
+  console.log(`\nHTTP on Node ${version}: ${CONNECTIONS} connections, ${DURATION} s, median of ${REPS} (requests/s; p99 ms; RSS MiB after the run; server CPU µs per request)`);
   console.log(
     table(
-      ['case', 'req/s', '× uninstr.', 'p99 ms', 'RSS MiB', 'Δ RSS', 'errors'],
+      ['case', 'req/s', '× uninstr.', 'p99 ms', 'RSS MiB', 'Δ RSS', 'CPU µs/req', '× uninstr.', 'errors'],
       rows.map((row) => [
         row.kind,
         fixed(row.requests, 0),
@@ -128,6 +143,8 @@ async function runOn(major: string) {
         fixed(row.p99, 0),
         fixed(row.rssMiB, 0),
         `${row.rssMiB - base.rss >= 0 ? '+' : ''}${fixed(row.rssMiB - base.rss, 0)}`,
+        fixed(row.cpuMicros, 0),
+        ratio(row.cpuMicros / base.cpu),
         String(row.errors),
       ]),
     ),
