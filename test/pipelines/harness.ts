@@ -2,20 +2,21 @@
  * What the pipeline tests share: the package as users install it, built fresh from src/, the test app staged as
  * a project of its own, and a runner that reports what a built copy of the app does.
  *
- * - `packageUnderTest()` compiles src/ file by file with esbuild into test/pipelines/.tmp/node_modules/ts-traced/dist/
+ * - `packageUnderTest()` compiles src/ file by file with esbuild into test/pipelines/.tmp/<test>/node_modules/ts-traced/dist/
  *   (the layout tsc gives dist/), with package.json's own `exports` map; dependencies resolve from the repository's
  *   node_modules, and the types are the declarations `npm run build` wrote to dist/. Apps staged under .tmp/
  *   resolve `ts-traced`, `ts-traced/runtime`, `ts-traced/register` ... to it, as users' apps do.
- * - `stageApp(label, type)` copies test/pipelines/fixtures/app into .tmp/<label>/ as an ES module or CommonJS package.
+ * - `stageApp(label, type)` copies test/pipelines/fixtures/app into .tmp/<test>/<label>/ as an ES module or CommonJS package.
  * - `runApp(main, mode, nodeArgs)` runs the app in a child process through the bundled runner.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { ROOT } from '../helpers/compile';
 
-export const TMP = join(__dirname, '.tmp');
+/** One folder per test file: test files run in parallel processes, each with its own package and apps. */
+export const TMP = join(__dirname, '.tmp', basename(process.argv[1] ?? 'run').replace(/\.test\.ts$/, ''));
 export const APP = join(__dirname, 'fixtures', 'app');
 const PACKAGE = join(TMP, 'node_modules', 'ts-traced');
 const RUNNER = join(TMP, 'runner.cjs');
@@ -69,7 +70,7 @@ export function packageUnderTest(): string {
   return PACKAGE;
 }
 
-/** A fresh copy of the app in .tmp/<label>/, as a package of the given type; returns its folder. */
+/** A fresh copy of the app in .tmp/<test>/<label>/, as a package of the given type; returns its folder. */
 export function stageApp(label: string, type: 'module' | 'commonjs'): string {
   packageUnderTest();
   const dir = join(TMP, label);

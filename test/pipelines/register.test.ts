@@ -2,7 +2,7 @@
  * `ts-traced/register`, as users start it: `node --import ts-traced/register <app>.ts` in a child process, on the
  * pipeline test app staged as an ES module package and as a CommonJS one. On Node 20 the hooks run in a loader
  * thread (import) and in `Module._extensions` (require); on Node 24 (compat/node24) through
- * `module.registerHooks`. Every run must log what the plain build logs and record the tspc build's spans.
+ * `module.registerHooks`, and on Node 22 (compat/ts6) too. Every run must log what the plain build logs and record the tspc build's spans.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { ROOT } from '../helpers/compile';
 import { referenceRuns, runApp, stageApp } from './harness';
 
 const NODE_24 = join(ROOT, 'compat', 'node24', 'node_modules', '.bin', 'node');
+const NODE_22 = join(ROOT, 'compat', 'ts6', 'node_modules', '.bin', 'node');
 
 const register = suite('ts-traced/register');
 
@@ -22,13 +23,14 @@ const matrix: { label: string; type: 'module' | 'commonjs'; args: string[]; node
   { label: 'CommonJS through --require, Node 20', type: 'commonjs', args: ['--require', 'ts-traced/register'] },
   { label: 'ES modules, Node 24 (module.registerHooks)', type: 'module', args: ['--import', 'ts-traced/register'], node: NODE_24 },
   { label: 'CommonJS, Node 24 (module.registerHooks)', type: 'commonjs', args: ['--import', 'ts-traced/register'], node: NODE_24 },
+  { label: 'ES modules, Node 22 (module.registerHooks)', type: 'module', args: ['--import', 'ts-traced/register'], node: NODE_22 },
   { label: 'ES modules beside tsx (tsx first)', type: 'module', args: ['--import', 'tsx', '--import', 'ts-traced/register'] },
   { label: 'CommonJS beside tsx (tsx first)', type: 'commonjs', args: ['--import', 'tsx', '--import', 'ts-traced/register'] },
 ];
 
 for (const { label, type, args, node } of matrix) {
   register(`${label}: the plain transcript, and the tspc build's spans`, async () => {
-    if (node) assert.ok(existsSync(node), `Node 24 is installed by npm ci --prefix compat/node24 (${node})`);
+    if (node) assert.ok(existsSync(node), `${node} is installed by npm ci --prefix compat/<name>`);
     const { plain, tspc } = await referenceRuns();
     const app = stageApp(`register-${type}-${label.replace(/\W+/g, '-')}`, type);
     const main = join(app, 'src', 'main.ts');
