@@ -49,15 +49,33 @@ export function safeCall<A, R>(kind: string, fn: (arg: A) => R, arg: A, fallback
 
 /**
  * `tracer.startSpan`, guarded: a throw, or something that is not a span (no `finish`), is reported once as a
- * fault and gives `undefined`, so callers run the user's code untraced.
+ * fault and gives `undefined`, so callers run the user's code untraced. Called from inside the tracer itself
+ * (its `startSpan` or `finish` running traced code), it gives `undefined` at once: no recursion through us.
  */
 export function startSpanSafely(tracer: Tracer, name: string, options: SpanOptions): Span | undefined {
+  if (state.inTracer) return undefined;
+  state.inTracer = true;
   try {
     const span = tracer.startSpan(name, options);
     if (typeof span === 'object' && span !== null && typeof span.finish === 'function') return span;
     reportFault('tracer.startSpan', new TypeError(`startSpan returned ${span === null ? 'null' : typeof span}, not a span`));
   } catch (error) {
     reportFault('tracer.startSpan', error);
+  } finally {
+    state.inTracer = false;
   }
   return undefined;
+}
+
+/** `span.finish()`, guarded, with the tracer marked busy (see `startSpanSafely`). */
+export function finishSafely(span: Span): void {
+  const was = state.inTracer;
+  state.inTracer = true;
+  try {
+    span.finish();
+  } catch (error) {
+    reportFault('span.finish', error);
+  } finally {
+    state.inTracer = was;
+  }
 }

@@ -15,6 +15,12 @@ export interface RuntimeState {
   provider: (() => Span | null | undefined) | undefined;
   /** Faults already reported, by kind, with their counts. */
   readonly faults: Map<string, number>;
+  /**
+   * True while the runtime is inside the tracer's `startSpan` or `finish`: code the tracer runs there (a traced
+   * serializer, an instrumented request) gets no span, so a tracer can never recurse into itself through us.
+   * (Absent in a state object made by an older copy of the runtime: falsy, as it should start.)
+   */
+  inTracer?: boolean;
 }
 
 const KEY = Symbol.for('ts-traced.runtime.state.v1');
@@ -25,4 +31,5 @@ export const state: RuntimeState = (holder[KEY] ??= {
   storage: undefined,
   provider: undefined,
   faults: new Map(),
+  inTracer: false,
 });

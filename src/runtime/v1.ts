@@ -17,7 +17,7 @@ import {
   type TagValue,
 } from '../contract';
 import { tagError } from './errors';
-import { reportFault, startSpanSafely } from './safe';
+import { finishSafely, reportFault, startSpanSafely } from './safe';
 import { state } from './state';
 import { TAG } from './tags';
 import { tagValue } from './tag-value';
@@ -113,11 +113,7 @@ function describeArgs(span: Span, site: Site, args: ArrayLike<unknown>): void {
 }
 
 function finish(call: Call): void {
-  try {
-    call.span.finish();
-  } catch (error) {
-    reportFault('span.finish', error);
-  }
+  finishSafely(call.span);
 }
 
 /**

@@ -143,7 +143,7 @@ export class FaultTracer extends PropagatingRecordingTracer {
 
   /** Spans handed out and not finished, or finished more than once (both must be empty). */
   unbalanced(): RecordedSpan[] {
-    return [...this.handedOut].filter((s) => (s as RecordedSpan).finishCount !== 1) as RecordedSpan[];
+    return [...this.handedOut].filter((s) => (s as unknown as RecordedSpan).finishCount !== 1) as unknown as RecordedSpan[];
   }
 }
 

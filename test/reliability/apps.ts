@@ -123,7 +123,7 @@ export async function startApp(
     }
     case 'koa': {
       const Koa = require('koa') as typeof import('koa');
-      const Router = require('@koa/router') as typeof import('@koa/router');
+      const Router = (require('@koa/router') as typeof import('@koa/router')).default;
       const app = new Koa();
       app.silent = true;
       const router = new Router();
