@@ -2,7 +2,8 @@
  * The one place that ties generated nodes to the user's source. A wrapper built around an original node
  * takes that node's original, text range and source-map range, so comments stay attached, later
  * transformers see through to the parse tree, and a source map points the wrapper at the user's line.
- * Nothing else in the transformer calls setOriginalNode / setTextRange / setSourceMapRange / setEmitFlags.
+ * Nothing else in the transformer calls setOriginalNode / setTextRange / setSourceMapRange / setEmitFlags /
+ * setCommentRange.
  */
 import type * as ts from 'typescript';
 
@@ -24,4 +25,12 @@ export function mappedTo<T extends ts.Node>(ts: TS, created: T, original: ts.Nod
   ts.setSourceMapRange(created, ts.getSourceMapRange(original));
   ts.setEmitFlags(created, ts.EmitFlags.NoComments);
   return created;
+}
+
+/**
+ * `node`'s leading comments are printed elsewhere (as the trailing comments of the token before it), so not
+ * again with the node: neither as its own nor as the comments between it and a preceding list item.
+ */
+export function withoutLeadingComments<T extends ts.Node>(ts: TS, node: T): T {
+  return ts.setCommentRange(node, { pos: -1, end: node.end });
 }
