@@ -58,4 +58,6 @@ try {
     await exited;
   }
 }
+console.log(`\nspans of both services: ${traces}`);
+console.log('the waterfall page, where each trace joins the gateway and billing spans:');
 execFileSync(process.execPath, [join(root, 'dist', 'cli', 'index.js'), 'view', traces], { stdio: 'inherit' });

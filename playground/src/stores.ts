@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { suppressTracing } from 'ts-traced';
 
 /**
  * The services' backing stores: PostgreSQL and Redis on 127.0.0.1 (PGHOST/PGPORT, REDIS_HOST/REDIS_PORT override).
@@ -14,7 +15,10 @@ export async function connectPostgres(service: string): Promise<pg.Pool | undefi
     connectionTimeoutMillis: 2000,
   });
   try {
-    await pool.query('CREATE TABLE IF NOT EXISTS playground_invoices (id serial PRIMARY KEY, order_id text, cents integer)');
+    // Start-up work is not part of any request: keep it out of the traces.
+    await suppressTracing(() =>
+      pool.query('CREATE TABLE IF NOT EXISTS playground_invoices (id serial PRIMARY KEY, order_id text, cents integer)'),
+    );
     return pool;
   } catch (error) {
     console.error(`[${service}] PostgreSQL is not reachable (${(error as Error).message}): invoices stay in memory`);
@@ -33,7 +37,7 @@ export async function connectRedis(service: string): Promise<Redis | undefined> 
   });
   redis.on('error', () => undefined);
   try {
-    await redis.connect();
+    await suppressTracing(() => redis.connect());
     return redis;
   } catch (error) {
     console.error(`[${service}] Redis is not reachable (${(error as Error).message}): prices are not cached`);
