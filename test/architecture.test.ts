@@ -105,4 +105,24 @@ boundaries('runtime core files load no framework or client library', () => {
   assert.equal(bad, []);
 });
 
+boundaries('the cli reads the transformer and the dev viewer only', () => {
+  const bad = violations(under('src/cli/'), (imp) => {
+    if (!imp.target) return true;
+    return (
+      imp.target === 'src/contract.ts' ||
+      imp.target.startsWith('src/cli/') ||
+      imp.target.startsWith('src/transformer/') ||
+      imp.target.startsWith('src/runtime/dev/')
+    );
+  });
+  assert.equal(bad, []);
+});
+
+boundaries('run-time entries (otel, setup) never load the transformer or `typescript`', () => {
+  const entries = all.filter((f) => f.path === 'src/otel.ts' || f.path === 'src/setup.ts' || f.path === 'src/index.ts');
+  assert.is(entries.length, 3);
+  const bad = violations(entries, (imp) => imp.specifier !== 'typescript' && !imp.target?.startsWith('src/transformer/'));
+  assert.equal(bad, []);
+});
+
 boundaries.run();
