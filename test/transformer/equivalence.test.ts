@@ -121,8 +121,39 @@ sync('default parameters run once, in order; TDZ errors are the same (36)', asyn
     log(m.withDefaults());
     log(m.withDefaults('x', { b: 'y' }, 'r', 's'));
     outcome(log, 'withDefaults(null)', () => m.withDefaults(undefined, null as never));
+    const hostile = { get b(): string { throw new TypeError('getter'); } };
+    outcome(log, 'withDefaults(throwing getter)', () => m.withDefaults('a', hostile));
     outcome(log, 'tdz', () => m.tdz());
   });
+});
+
+sync('recursion goes at least half as deep; the overflow is the host RangeError; the caller span is active again (34)', async () => {
+  for (const recording of [false, true]) {
+    const tracer = recording ? installRecordingTracer() : undefined;
+    try {
+      const m = loadFresh<Functions>(TRACED, 'functions');
+      const caller = tracer?.startSpan('caller');
+      const overflow = (fn: (n: number) => number) => {
+        try {
+          fn(0);
+        } catch (e) {
+          return e;
+        }
+      };
+      const run = () => [overflow(m.plainDepth), overflow(m.depth)];
+      const [plain, traced] = caller ? withSpan(caller as never, () => {
+        const errors = run();
+        assert.is(activeSpan(), caller as never, '~> the caller span is active after the overflow');
+        return errors;
+      }) : run();
+      assert.instance(plain, RangeError);
+      assert.instance(traced, RangeError, '~> the host RangeError, not a tracer error');
+      assert.ok(m.reached.traced >= m.reached.plain / 2, `~> ${m.reached.traced} of ${m.reached.plain} frames (recording: ${recording})`);
+      assert.is(m.add(1, 2), 3, '~> the next call works');
+    } finally {
+      setTracer(undefined);
+    }
+  }
 });
 
 sync('a callback called twice reaches the caller twice, synchronously (39)', async () => {
@@ -277,6 +308,18 @@ generators('a generator resumed from another span hands that span back; its own 
 generators.run();
 
 const asyncs = suite('async functions');
+
+asyncs('rejection reasons are the very same values (28)', async () => {
+  const tracer = await same<Async>('async', async (m, log) => {
+    for (const value of [new Error('e'), undefined, null, 0, 'str', Symbol.for('s'), { reason: 1 }]) {
+      await m.rejectWith(value).then(
+        () => log('fulfilled'),
+        (reason: unknown) => log('same reason', reason === value),
+      );
+    }
+  });
+  assert.equal(tracer.byName('rejectWith').map(errored), Array(7).fill(true), '~> every rejection tagged');
+});
 
 asyncs('an interleaving of concurrent promise chains is the same, step for step (40)', async () => {
   const tracer = await same<Async>('async', async (m, log) => {

@@ -82,3 +82,9 @@ export function startRejected(message: string): Promise<never> {
 
 /** @traced */
 export const arrow = async (x: number): Promise<number> => (await x) * 2;
+
+/** Rejects with what it is given, after a suspension. @traced */
+export async function rejectWith(value: unknown): Promise<never> {
+  await null;
+  throw value;
+}

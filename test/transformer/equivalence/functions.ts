@@ -132,3 +132,17 @@ export function callback(done: (error: Error | null, value?: number) => void, fa
   done(null, 1);
   done(null, 2);
 }
+
+/** How deep the last `depth` / `plainDepth` call went. */
+export const reached = { traced: 0, plain: 0 };
+
+/** Recurses until the stack overflows. @traced */
+export function depth(n: number): number {
+  reached.traced = n;
+  return depth(n + 1);
+}
+
+export function plainDepth(n: number): number {
+  reached.plain = n;
+  return plainDepth(n + 1);
+}
