@@ -127,6 +127,21 @@ entry('after another before-transformer, its changes are kept; a body it changed
   ]);
   assert.match(js, /export async function wait\(\) \{\n    null;\n\}/, '~> wait() left as the earlier transformer made it');
 });
+entry('a record with run-time options whose module statement another transformer replaced: TT9000, untraced', () => {
+  const rebuild: ts.TransformerFactory<ts.SourceFile> = (context) => (file) =>
+    context.factory.updateSourceFile(
+      file,
+      file.statements.map((s) =>
+        ts.isClassDeclaration(s) ? context.factory.createClassDeclaration(s.modifiers, s.name, s.typeParameters, s.heritageClauses, s.members) : s,
+      ),
+    );
+  const source = `import { traced } from 'ts-traced';\nconst tag = (span: unknown) => span;\nexport class A {\n  @traced({ onStart: tag })\n  m(): number {\n    return 1;\n  }\n}\n`;
+  const found: ts.Diagnostic[] = [];
+  const js = transpile(source, [rebuild, createTransformer(ts, { projectRoot: ROOT, onDiagnostic: (d) => found.push(d) })]);
+  assert.equal(found.map((d) => formatDiagnostic(d, ROOT).split(' ').slice(0, 2).join(' ')), ['TT9000 test/transformer/index-test/input.ts:4:3']);
+  assert.not.match(js, '$site_', '~> no record and no reference to one');
+  assert.match(js, /m\(\) \{\n        return 1;\n    \}/, '~> m() untouched');
+});
 entry.run();
 
 const driver = suite('rewriteFile');

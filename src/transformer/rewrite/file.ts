@@ -52,11 +52,26 @@ export function rewriteFile(
     for (const site of traceable) report(site.node, tracedError('TT3004', {}));
     traceable = [];
   }
+  const statements = sourceFile.statements;
+  const firstCode = statements.findIndex((s) => !isDirective(ts, s));
+  const split = firstCode === -1 ? statements.length : firstCode;
+  /** Index of the module statement that holds `site`: where a record with run-time options goes. */
+  const holderOf = (site: Site) =>
+    statements.findIndex((statement, i) => {
+      const holder = ts.getOriginalNode(statement);
+      return i >= split && holder.pos >= 0 && site.node.pos >= holder.pos && site.node.end <= holder.end;
+    });
   traceable = traceable
     .filter((site) => {
       const problem = findUntraceable(ts, site);
       if (problem) report(problem.node, problem.error);
       return !problem;
+    })
+    .filter((site) => {
+      // Another transformer replaced the statement that holds it: there is no safe place for its record.
+      const lost = site.dynamic !== undefined && holderOf(site) === -1;
+      if (lost) report(site.node, tracedError('TT9000', { reason: 'the statement holding this function was replaced' }));
+      return !lost;
     })
     .sort((a, b) => a.node.pos - b.node.pos);
 
@@ -92,16 +107,12 @@ export function rewriteFile(
     }
   };
 
-  const statements = sourceFile.statements;
-  const firstCode = statements.findIndex((s) => !isDirective(ts, s));
-  const split = firstCode === -1 ? statements.length : firstCode;
   const body = statements.slice(split).map((s) => visit(s) as ts.Statement);
   const records = (dynamic: boolean) =>
     traceable.filter((site) => rewritten.has(site) && (site.dynamic !== undefined) === dynamic);
   const placed = body.flatMap((statement, i) => {
-    const holder = ts.getOriginalNode(statements[split + i]);
     const declarations = records(true)
-      .filter((site) => holder.pos >= 0 && site.node.pos >= holder.pos && site.node.end <= holder.end)
+      .filter((site) => holderOf(site) === split + i)
       .map((site) => siteDeclaration(c, site, siteNames.get(site)!, ts.visitNode(site.dynamic, visit) as ts.Expression));
     return [...declarations, statement];
   });
