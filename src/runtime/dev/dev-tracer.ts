@@ -4,6 +4,7 @@
  * so it is built to cost little per span: one span and one context object, a span id sliced from a pooled
  * random buffer, two `performance.now()` reads, the caller's tags shared until written.
  */
+import { types } from 'node:util';
 import opentracing = require('opentracing');
 import { extractContext, injectContext, isSpanId, isTraceId, newSpanId, newTraceId, type PropagationFormat } from '../propagation';
 import { padHexId } from '../propagation/ids';
@@ -15,10 +16,11 @@ export interface DevTracerOptions {
   readonly propagation?: readonly PropagationFormat[];
 }
 
-/** Called with each span when it finishes (once per span). A throw is reported once and goes no further. */
+/** Called with each span when it finishes (once per span). A throw or a rejection is reported once and goes no further. */
 export type FinishListener = (span: DevSpan) => void;
 
 const NO_LISTENERS: readonly FinishListener[] = [];
+const onListenerRejected = (error: unknown): void => reportFault('devTracer.onFinish', error);
 
 export class DevTracer extends opentracing.Tracer implements SpanSink {
   readonly propagation: readonly PropagationFormat[];
@@ -76,7 +78,9 @@ export class DevTracer extends opentracing.Tracer implements SpanSink {
     const listeners = this.listeners;
     for (let i = 0; i < listeners.length; i++) {
       try {
-        listeners[i](span);
+        const result: unknown = listeners[i](span);
+        // An async listener (an exporter that awaits its I/O): its rejection is a fault too, never an unhandled one.
+        if (types.isPromise(result)) result.then(undefined, onListenerRejected);
       } catch (error) {
         reportFault('devTracer.onFinish', error);
       }

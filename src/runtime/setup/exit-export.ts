@@ -14,8 +14,8 @@ import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/s
 import type { OtlpProtocol } from './env';
 
 const SERIALIZER = { 'http/json': 'JsonTraceSerializer', 'http/protobuf': 'ProtobufTraceSerializer' } as const;
-/** The batch processor's default queue size (`OTEL_BSP_MAX_QUEUE_SIZE`). */
-const MAX_WAITING = 2048;
+/** The batch processor's default queue size, when `OTEL_BSP_MAX_QUEUE_SIZE` does not set one. */
+const DEFAULT_MAX_WAITING = 2048;
 const CONTENT_TYPE = { 'http/json': 'application/json', 'http/protobuf': 'application/x-protobuf' } as const;
 
 /** Reads the body from stdin and POSTs it; exits 0 on a 2xx answer. Runs with no app code loaded. */
@@ -46,10 +46,13 @@ export function exitExport(protocol: OtlpProtocol, url: string, exporterPackage:
   if (protocol === 'grpc') return undefined;
   let serialize: (spans: ReadableSpan[]) => Uint8Array | undefined;
   let headers: Record<string, string>;
+  let maxWaiting = DEFAULT_MAX_WAITING;
   try {
     const fromExporter = createRequire(require.resolve(exporterPackage));
     const transformer = fromExporter('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
-    const { getStringFromEnv, parseKeyPairsIntoRecord } = fromExporter('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    const { getNumberFromEnv, getStringFromEnv, parseKeyPairsIntoRecord } = fromExporter('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    // No more than the batch processor itself keeps: the exporter's buffer stays within the configured size.
+    maxWaiting = Math.max(1, getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? DEFAULT_MAX_WAITING);
     serialize = (spans) => transformer[SERIALIZER[protocol]].serializeRequest(spans);
     headers = {
       ...parseKeyPairsIntoRecord(getStringFromEnv('OTEL_EXPORTER_OTLP_HEADERS')),
@@ -74,9 +77,9 @@ export function exitExport(protocol: OtlpProtocol, url: string, exporterPackage:
       onStart() {},
       onEnd(span) {
         if ((span.spanContext().traceFlags & 1) === 0) return; // the batch processor skips these too
-        waiting.add(span);
-        // The batch processor drops spans past its queue size; forget the oldest as it would.
-        if (waiting.size > MAX_WAITING) waiting.delete(waiting.values().next().value!);
+        // The batch processor drops a span that ends while its queue is full (it keeps the older ones): so do we,
+        // and the two hold the same spans.
+        if (waiting.size < maxWaiting) waiting.add(span);
       },
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
