@@ -31,7 +31,10 @@ let built = false;
 /** Builds the package (once per process) and the runner; returns the package folder. */
 export function packageUnderTest(): string {
   if (built) return PACKAGE;
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | ExportTarget> };
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    exports: Record<string, string | ExportTarget>;
+    typesVersions?: unknown;
+  };
   rmSync(PACKAGE, { recursive: true, force: true });
   // src/ → dist/ file by file, as tsc lays it out, so paths the code computes from __dirname hold.
   buildSync({
@@ -53,8 +56,8 @@ export function packageUnderTest(): string {
       writeFileSync(join(PACKAGE, target.types), `export * from ${JSON.stringify(declarations)};\n`);
     }
   }
-  const { exports } = manifest;
-  writeFileSync(join(PACKAGE, 'package.json'), JSON.stringify({ name: 'ts-traced', version: '0.0.0-test', exports }, null, 2));
+  const { exports, typesVersions } = manifest;
+  writeFileSync(join(PACKAGE, 'package.json'), JSON.stringify({ name: 'ts-traced', version: '0.0.0-test', exports, typesVersions }, null, 2));
   writeFileSync(join(TMP, 'package.json'), JSON.stringify({ name: 'ts-traced-pipeline-tests', private: true }));
   buildSync({
     entryPoints: [join(__dirname, 'runner.ts')],
