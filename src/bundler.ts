@@ -90,9 +90,11 @@ const instance: UnpluginInstance<TracedBundlerOptions | undefined, false> = crea
 });
 
 export default instance;
-export const vite = instance.vite;
-export const rollup = instance.rollup;
-export const rolldown = instance.rolldown;
-export const webpack = instance.webpack;
-export const rspack = instance.rspack;
-export const esbuild = instance.esbuild;
+/** Typed through the instance: inferred, the declarations would name types unplugin does not export. */
+type Instance = typeof instance;
+export const vite: Instance['vite'] = instance.vite;
+export const rollup: Instance['rollup'] = instance.rollup;
+export const rolldown: Instance['rolldown'] = instance.rolldown;
+export const webpack: Instance['webpack'] = instance.webpack;
+export const rspack: Instance['rspack'] = instance.rspack;
+export const esbuild: Instance['esbuild'] = instance.esbuild;
