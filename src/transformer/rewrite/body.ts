@@ -21,7 +21,7 @@ import { HELPER, SiteKind } from '../../contract';
 import { tracedError } from '../diagnostics';
 import type { FileContext } from '../context';
 import type { Site } from '../select/site';
-import { like, mappedTo, withoutLeadingComments } from './preserve';
+import { afterToken, like, mappedTo } from './preserve';
 import { rewriteSuspensions } from './suspensions';
 
 /** Rewrites the statements of a block body; `original` is the parse-tree body, for the rewriters' checks. */
@@ -46,13 +46,9 @@ export function wrapBody(c: FileContext, fn: ts.FunctionLikeDeclaration, site: S
     // A new block rather than updateBlock: a one-line body must not print the try statement on one line.
     return like(ts, factory.createBlock([...body.statements.slice(0, split), enter, guarded(c, statements)], true), body);
   }
-  // A concise body is a sync or async arrow: its expression becomes the operand of one return. A comment on the
-  // line of `=>` is printed after `=>` (as that token's), so not again before the expression.
-  const [expression] = site.kind === SiteKind.async ? rewriteSuspensions(c, [body], original) : [body];
-  const arrow = site.node as ts.ArrowFunction;
-  if (ts.getTrailingCommentRanges(c.sourceFile.text, arrow.equalsGreaterThanToken.end)?.length) {
-    withoutLeadingComments(ts, expression);
-  }
+  // A concise body is a sync or async arrow: its expression becomes the operand of one return.
+  const [rewritten] = site.kind === SiteKind.async ? rewriteSuspensions(c, [body], original) : [body];
+  const expression = afterToken(ts, c.sourceFile, (site.node as ts.ArrowFunction).equalsGreaterThanToken.end, rewritten);
   // The return is new, its operand is the user's: a debugger stepping onto the line shows the arrow's expression.
   const result = mappedTo(ts, factory.createReturnStatement(c.runtime.call(HELPER.ret, [c.state(), expression])), body);
   return factory.createBlock([enter, guarded(c, [result])], true);

@@ -27,10 +27,15 @@ export function mappedTo<T extends ts.Node>(ts: TS, created: T, original: ts.Nod
   return created;
 }
 
-/**
- * `node`'s leading comments are printed elsewhere (as the trailing comments of the token before it), so not
- * again with the node: neither as its own nor as the comments between it and a preceding list item.
- */
+/** `node`'s leading comments are printed by a node wrapped around it: not a second time with the node itself. */
 export function withoutLeadingComments<T extends ts.Node>(ts: TS, node: T): T {
   return ts.setCommentRange(node, { pos: -1, end: node.end });
+}
+
+/**
+ * `node` (moved away from the token that preceded it in the source, `=>` or `await`) does not print the comments
+ * on that token's line: the token prints them, as its trailing comments.
+ */
+export function afterToken<T extends ts.Node>(ts: TS, file: ts.SourceFile, tokenEnd: number, node: T): T {
+  return tokenEnd >= 0 && ts.getTrailingCommentRanges(file.text, tokenEnd)?.length ? withoutLeadingComments(ts, node) : node;
 }

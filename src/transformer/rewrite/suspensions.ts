@@ -23,7 +23,7 @@ import { HELPER } from '../../contract';
 import { tracedError } from '../diagnostics';
 import type { FileContext } from '../context';
 import { forEachOwnNode, isBoundary, visitOutsideParts } from './boundary';
-import { like } from './preserve';
+import { afterToken, like, withoutLeadingComments } from './preserve';
 
 type TS = typeof import('typescript');
 
@@ -44,15 +44,18 @@ export function rewriteSuspensions<T extends ts.Node>(c: FileContext, nodes: rea
     if (isBoundary(ts, node)) return visitOutsideParts(ts, node, visit, c.transformation);
     if (ts.isAwaitExpression(node)) {
       done.awaits++;
-      const operand = ts.visitNode(node.expression, visit, ts.isExpression);
-      const awaited = factory.updateAwaitExpression(node, runtime.call(HELPER.leave, [c.state(), operand]));
+      const operand = afterToken(ts, c.sourceFile, node.expression.pos, ts.visitNode(node.expression, visit, ts.isExpression));
+      // The wrapper carries the await's comments; the await inside must not print them again.
+      const awaited = withoutLeadingComments(ts, factory.updateAwaitExpression(node, runtime.call(HELPER.leave, [c.state(), operand])));
       return like(ts, runtime.call(HELPER.back, [c.state(), awaited]), node);
     }
     if (ts.isYieldExpression(node)) {
       done.yields++;
-      const operand = node.expression ? ts.visitNode(node.expression, visit, ts.isExpression) : factory.createVoidZero();
+      const operand = node.expression
+        ? afterToken(ts, c.sourceFile, node.expression.pos, ts.visitNode(node.expression, visit, ts.isExpression))
+        : factory.createVoidZero();
       const helper = node.asteriskToken ? HELPER.iter : HELPER.leave;
-      const yielded = factory.updateYieldExpression(node, node.asteriskToken, runtime.call(helper, [c.state(), operand]));
+      const yielded = withoutLeadingComments(ts, factory.updateYieldExpression(node, node.asteriskToken, runtime.call(helper, [c.state(), operand])));
       return like(ts, runtime.call(HELPER.back, [c.state(), yielded]), node);
     }
     const loop = forAwaitIn(ts, node);
