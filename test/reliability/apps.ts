@@ -15,6 +15,10 @@ import { fastifyTracing } from '../../src/runtime/servers/fastify';
 import { traceHandler } from '../../src/runtime/servers/http';
 import { koaTracing } from '../../src/runtime/servers/koa';
 import type { ServerTracingOptions } from '../../src/runtime/servers/request-span';
+import { activeSpan } from '../../src/runtime/scope';
+
+/** `GET /whoami`: the trace id of the span active in the handler, or `none`. */
+const whoami = (): string => activeSpan()?.context().toTraceId() || 'none';
 
 export type Service = typeof import('./fixtures/service');
 export const FRAMEWORKS = ['http', 'express', 'koa', 'fastify'] as const;
@@ -71,7 +75,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Builds `framework`'s app: `GET /work/:id` (the traced service), `GET /fail` (a synchronous throw; not on
  * node:http, where a throwing listener crashes the process as it would untraced), `GET /slow/:ms`, `GET /stream`
- * (writes a first chunk and never ends). With `traced: false` the app has no ts-traced middleware at all.
+ * (writes a first chunk and never ends), `GET /whoami` (the active trace id). With `traced: false` the app has no ts-traced middleware at all.
  */
 export async function startApp(
   framework: Framework,
@@ -94,6 +98,8 @@ export async function startApp(
           delay(Number(arg)).then(() => res.end('slow done'));
         } else if (route === 'stream') {
           res.write('first chunk');
+        } else if (route === 'whoami') {
+          res.end(whoami());
         } else {
           res.writeHead(404).end('not found');
         }
@@ -117,6 +123,7 @@ export async function startApp(
         res.send('slow done');
       });
       app.get('/stream', (_req, res) => void res.write('first chunk'));
+      app.get('/whoami', (_req, res) => void res.send(whoami()));
       if (traced) app.use(tracingErrorHandler() as never);
       server = createServer(app);
       break;
@@ -138,6 +145,9 @@ export async function startApp(
         await delay(Number(ctx.params.ms));
         ctx.body = 'slow done';
       });
+      router.get('/whoami', (ctx) => {
+        ctx.body = whoami();
+      });
       router.get('/stream', (ctx) => {
         ctx.respond = false;
         ctx.res.write('first chunk');
@@ -158,6 +168,7 @@ export async function startApp(
         await delay(Number(request.params.ms));
         return 'slow done';
       });
+      app.get('/whoami', async () => whoami());
       app.get('/stream', (_request, reply) => {
         reply.hijack();
         reply.raw.write('first chunk');
