@@ -97,7 +97,7 @@ function describeArgs(span: Span, site: Site, args: ArrayLike<unknown>): void {
   if (site.args !== undefined) {
     for (const { name, index } of site.args) {
       try {
-        span.setTag(`${TAG.argPrefix}${name}`, tagValue(args[index]));
+        span.setTag(`${TAG.argPrefix}${name}`, tagValue(args[index], name));
       } catch (error) {
         reportFault('span.setTag', error);
       }
@@ -219,10 +219,11 @@ function back<T>(s: CallState, value?: T): T {
  * exactly when the inner iterator has them, as the engine's delegation checks for them.
  */
 function iter<T>(s: CallState, iterable: T): T {
-  if (s === undefined) return iterable;
+  if (s === undefined || iterable == null) return iterable; // the engine throws its own TypeError for null
   const call = s as Call;
   const source = iterable as Record<symbol, unknown>;
-  const asyncMethod = source[Symbol.asyncIterator];
+  // A sync generator's `yield*` looks for Symbol.iterator only, even on an object that has both.
+  const asyncMethod = call.kind === SiteKind.generator ? undefined : source[Symbol.asyncIterator];
   const key = asyncMethod != null ? Symbol.asyncIterator : Symbol.iterator;
   const method = asyncMethod != null ? asyncMethod : source[Symbol.iterator];
   if (typeof method !== 'function') return iterable; // the engine throws its own TypeError

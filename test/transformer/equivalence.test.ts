@@ -282,6 +282,28 @@ generators('async generators: for await, early break, return() and rejection (33
   assert.equal(tracer.byName('failing').map(errored), [true], '~> the rejection is tagged');
 });
 
+generators('yield* and for await pick the iterator the engine picks; non-iterables fail with a TypeError', async () => {
+  await same<Generators>('generators', async (m, log) => {
+    log([...m.delegateSync(m.dual)], [...m.delegateSync('ab')]);
+    const fromAsync: unknown[] = [];
+    for await (const v of m.delegateAsync(m.dual)) fromAsync.push(v);
+    for await (const v of m.delegateAsync([Promise.resolve('awaited')])) fromAsync.push(v);
+    log(fromAsync, await m.loopAsync(m.dual), await m.loopAsync(['x', Promise.resolve('y')]));
+    // The class only: V8 writes the operand's source text into the message ("x is not iterable"), and the
+    // operand is now the helper call. Where, and what is thrown, are the same.
+    const kind = (e: unknown) => (e as Error).constructor.name;
+    for (const bad of [undefined, null, 42, {}, { [Symbol.iterator]: 1 }]) {
+      try {
+        [...m.delegateSync(bad)];
+      } catch (e) {
+        log('yield*', String(bad), kind(e));
+      }
+      await m.loopAsync(bad).catch((e: unknown) => log('for await', String(bad), kind(e)));
+      await m.delegateAsync(bad).next().catch((e: unknown) => log('async yield*', String(bad), kind(e)));
+    }
+  });
+});
+
 generators('a generator resumed from another span hands that span back; its own span stays active inside', async () => {
   const tracer = installRecordingTracer();
   try {

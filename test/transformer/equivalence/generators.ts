@@ -64,3 +64,30 @@ export async function* failing(): AsyncGenerator<number, void, unknown> {
   yield 1;
   await Promise.reject(new TypeError('page failed'));
 }
+
+/** Iterable both ways: a sync generator's `yield*` takes the sync side, an async one the async side. */
+export const dual = {
+  *[Symbol.iterator]() {
+    yield 'sync side';
+  },
+  async *[Symbol.asyncIterator]() {
+    yield 'async side';
+  },
+};
+
+/** @traced */
+export function* delegateSync(source: unknown): Generator<unknown> {
+  yield* source as Iterable<unknown>;
+}
+
+/** @traced */
+export async function* delegateAsync(source: unknown): AsyncGenerator<unknown> {
+  yield* source as AsyncIterable<unknown>;
+}
+
+/** @traced */
+export async function loopAsync(source: unknown): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  for await (const value of source as AsyncIterable<unknown>) seen.push(value);
+  return seen;
+}
