@@ -2,12 +2,16 @@
  * The tag value of a captured argument (`args`): primitives as they are, anything else as JSON-like text of at
  * most LIMIT characters. The walk stops as soon as the text is long enough, so a 10 MB Buffer or a million-element
  * array costs what a small one does; a throwing getter or Proxy, a cycle or a BigInt gives a placeholder, never a
- * throw. A tag never holds a live object.
+ * throw. A tag never holds a live object. Values under secret-looking names (a `password` parameter, a `token` or
+ * `authorization` key anywhere inside) are recorded as `REDACTED`.
  */
 import type { TagValue } from '../contract';
 
 const LIMIT = 256;
 const MAX_DEPTH = 8;
+const REDACTED = 'REDACTED';
+/** Names whose values are never recorded, even when the user asked to capture the argument. */
+const SECRET = /pass|secret|token|auth|cookie|api[-_]?key|session|credential/i;
 
 /** Thrown to stop the walk once the text has reached the limit. */
 const FULL = Symbol('full');
@@ -24,7 +28,9 @@ function cut(text: string): string {
   return text.length > LIMIT ? `${text.slice(0, LIMIT)}…` : text;
 }
 
-export function tagValue(value: unknown): TagValue {
+/** `name`: the parameter's name; a secret-looking one records `REDACTED`. */
+export function tagValue(value: unknown, name = ''): TagValue {
+  if (SECRET.test(name)) return REDACTED;
   switch (typeof value) {
     case 'string':
       return cut(value);
@@ -106,7 +112,8 @@ function writeObject(text: Text, object: object, seen: Set<object>, depth: numbe
   text.add('{');
   keys.forEach((key, i) => {
     text.add(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
-    write(text, read(object, key), seen, depth + 1);
+    if (SECRET.test(key)) text.add(JSON.stringify(REDACTED));
+    else write(text, read(object, key), seen, depth + 1);
   });
   text.add('}');
 }
