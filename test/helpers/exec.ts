@@ -4,7 +4,7 @@
  * `require("ts-traced/runtime")` loads the runtime under test (the same module the test's tracer set-up uses),
  * with the emitted code itself left exactly as the compiler wrote it.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { compileFile, formatDiagnostic, ROOT, type CompileOptions } from './compile';
 
@@ -14,7 +14,29 @@ import { compileFile, formatDiagnostic, ROOT, type CompileOptions } from './comp
 export const TMP = join(ROOT, 'test', 'transformer', '.tmp', String(process.pid));
 process.on('exit', () => rmSync(TMP, { recursive: true, force: true }));
 
+/** Folders of test processes that died without cleaning up (killed on a timeout). */
+function removeStale(): void {
+  const parent = dirname(TMP);
+  for (const entry of existsSync(parent) ? readdirSync(parent) : []) {
+    if (/^\d+$/.test(entry) && !isAlive(Number(entry))) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let shimWritten = false;
+
 function writeRuntimeShim(): void {
+  if (shimWritten) return;
+  shimWritten = true;
+  removeStale();
   // A package scope of its own: inside this repository's, `ts-traced/runtime` would self-resolve to dist/.
   mkdirSync(TMP, { recursive: true });
   writeFileSync(join(TMP, 'package.json'), JSON.stringify({ name: 'ts-traced-test-output', private: true, type: 'commonjs' }, null, 2));
@@ -36,7 +58,7 @@ export interface Module {
 }
 
 /**
- * Compiles `modules` (CommonJS, with source maps) into a fresh `.tmp/<label>/` and returns that folder.
+ * Compiles `modules` (CommonJS, with source maps) into a fresh `.tmp/<pid>/<label>/` and returns that folder.
  * Plugin diagnostics fail the build: behaviour is only compared for code that compiled cleanly.
  */
 export function build(label: string, modules: readonly Module[], compilerOptions: Record<string, unknown> = {}): string {
