@@ -44,7 +44,8 @@ export default function tracedTransformer(
 ): ts.TransformerFactory<ts.SourceFile> {
   if (typeof extras?.ts?.createSourceFile !== 'function' || typeof extras.addDiagnostic !== 'function') {
     throw new Error(
-      'ts-traced/transformer: ts-patch did not pass its "program" extras. Remove "type" from the plugin entry in tsconfig.json.',
+      'ts-traced/transformer: ts-patch did not pass its "program" extras. ' +
+        'Remove "type" from the plugin entry in tsconfig.json.',
     );
   }
   const tsconfigPath = program.getCompilerOptions().configFilePath as string | undefined;
@@ -84,7 +85,8 @@ function factoryFor(
 ): ts.TransformerFactory<ts.SourceFile> {
   const loaded = loadConfig(ts, pluginOptions, { projectRoot, tsconfigPath });
   loaded.diagnostics.forEach(report);
-  if (loaded.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return () => (sourceFile) => sourceFile;
+  const faulty = loaded.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error);
+  if (faulty) return () => (sourceFile) => sourceFile;
   const p: ProgramContext = { ts, config: loaded.config, projectRoot, report };
   return (context) => (sourceFile) => {
     const original = ts.getParseTreeNode(sourceFile, ts.isSourceFile) ?? sourceFile;
@@ -101,5 +103,6 @@ function formatAll(ts: TS, diagnostics: readonly ts.Diagnostic[]): string {
     getCurrentDirectory: () => process.cwd(),
     getNewLine: () => '\n',
   };
-  return `ts-traced: ${diagnostics.length} problem${diagnostics.length > 1 ? 's' : ''}:\n${ts.formatDiagnostics(diagnostics, host)}`;
+  const count = `${diagnostics.length} problem${diagnostics.length > 1 ? 's' : ''}`;
+  return `ts-traced: ${count}:\n${ts.formatDiagnostics(diagnostics, host)}`;
 }

@@ -25,17 +25,28 @@ import { afterToken, like, mappedTo } from './preserve';
 import { rewriteSuspensions } from './suspensions';
 
 /** Rewrites the statements of a block body; `original` is the parse-tree body, for the rewriters' checks. */
-export type StatementsRewriter = (c: FileContext, statements: readonly ts.Statement[], original: ts.Node) => ts.Statement[];
+export type StatementsRewriter = (
+  c: FileContext,
+  statements: readonly ts.Statement[],
+  original: ts.Node,
+) => ts.Statement[];
 
-export function wrapBody(c: FileContext, fn: ts.FunctionLikeDeclaration, site: Site, siteName: string, rewrite: StatementsRewriter): ts.Block {
+export function wrapBody(
+  c: FileContext,
+  fn: ts.FunctionLikeDeclaration,
+  site: Site,
+  siteName: string,
+  rewrite: StatementsRewriter,
+): ts.Block {
   const { ts, factory } = c;
   const body = fn.body;
   const original = site.node.body;
   if (!body || !original) throw tracedError('TT9000', { reason: 'the function has no body' });
+  const enterCall = c.runtime.call(HELPER.enter, enterArguments(c, fn, site, siteName));
   const enter = factory.createVariableStatement(
     undefined,
     factory.createVariableDeclarationList(
-      [factory.createVariableDeclaration(c.state(), undefined, undefined, c.runtime.call(HELPER.enter, enterArguments(c, fn, site, siteName)))],
+      [factory.createVariableDeclaration(c.state(), undefined, undefined, enterCall)],
       ts.NodeFlags.Const,
     ),
   );
@@ -44,11 +55,13 @@ export function wrapBody(c: FileContext, fn: ts.FunctionLikeDeclaration, site: S
     const split = directives === -1 ? body.statements.length : directives;
     const statements = rewrite(c, body.statements.slice(split), original);
     // A new block rather than updateBlock: a one-line body must not print the try statement on one line.
-    return like(ts, factory.createBlock([...body.statements.slice(0, split), enter, guarded(c, statements)], true), body);
+    const block = factory.createBlock([...body.statements.slice(0, split), enter, guarded(c, statements)], true);
+    return like(ts, block, body);
   }
   // A concise body is a sync or async arrow: its expression becomes the operand of one return.
   const [rewritten] = site.kind === SiteKind.async ? rewriteSuspensions(c, [body], original) : [body];
-  const expression = afterToken(ts, c.sourceFile, (site.node as ts.ArrowFunction).equalsGreaterThanToken.end, rewritten);
+  const arrowToken = (site.node as ts.ArrowFunction).equalsGreaterThanToken;
+  const expression = afterToken(ts, c.sourceFile, arrowToken.end, rewritten);
   // The return is new, its operand is the user's: a debugger stepping onto the line shows the arrow's expression.
   const result = mappedTo(ts, factory.createReturnStatement(c.runtime.call(HELPER.ret, [c.state(), expression])), body);
   return factory.createBlock([enter, guarded(c, [result])], true);
@@ -80,7 +93,12 @@ function guarded(c: FileContext, statements: readonly ts.Statement[]): ts.TrySta
 }
 
 /** `($site_N)`, `($site_N, arguments)`, or in an arrow `($site_N, [a, b, ...rest])`. */
-function enterArguments(c: FileContext, fn: ts.FunctionLikeDeclaration, site: Site, siteName: string): ts.Expression[] {
+function enterArguments(
+  c: FileContext,
+  fn: ts.FunctionLikeDeclaration,
+  site: Site,
+  siteName: string,
+): ts.Expression[] {
   const { ts, factory } = c;
   const handle = factory.createIdentifier(siteName);
   if (!site.needsArguments) return [handle];

@@ -30,7 +30,7 @@ export function withoutMarkers<T extends ts.HasDecorators & ts.HasModifiers>(
   const { ts, factory } = c;
   const kept = (node.modifiers ?? []).filter((m) => !markers.has(ts.getOriginalNode(m)));
   const options = c.transformation.getCompilerOptions();
-  const parameters: readonly ts.ParameterDeclaration[] = 'parameters' in node ? (node.parameters as ts.NodeArray<ts.ParameterDeclaration>) : [];
+  const parameters = ('parameters' in node ? node.parameters : []) as readonly ts.ParameterDeclaration[];
   const losesMetadata =
     options.experimentalDecorators &&
     options.emitDecoratorMetadata &&

@@ -70,7 +70,8 @@ export function rewriteFile(
     .filter((site) => {
       // Another transformer replaced the statement that holds it: there is no safe place for its record.
       const lost = site.dynamic !== undefined && holderOf(site) === -1;
-      if (lost) report(site.node, tracedError('TT9000', { reason: 'the statement holding this function was replaced' }));
+      const reason = 'the statement holding this function was replaced';
+      if (lost) report(site.node, tracedError('TT9000', { reason }));
       return !lost;
     })
     .sort((a, b) => a.node.pos - b.node.pos);
@@ -94,7 +95,9 @@ export function rewriteFile(
   const visit = (node: ts.Node): ts.Node => {
     let visited = ts.visitEachChild(node, visit, transformation);
     const parseNode = ts.getOriginalNode(node);
-    if (hasMarker(ts, parseNode, markers)) visited = withoutMarkers(c, visited as ts.HasDecorators & ts.HasModifiers, markers);
+    if (hasMarker(ts, parseNode, markers)) {
+      visited = withoutMarkers(c, visited as ts.HasDecorators & ts.HasModifiers, markers);
+    }
     const site = live.get(parseNode);
     if (site === undefined) return visited;
     try {
@@ -113,13 +116,14 @@ export function rewriteFile(
   const placed = body.flatMap((statement, i) => {
     const declarations = records(true)
       .filter((site) => holderOf(site) === split + i)
-      .map((site) => siteDeclaration(c, site, siteNames.get(site)!, ts.visitNode(site.dynamic, visit) as ts.Expression));
+      .map((site) => {
+        const options = ts.visitNode(site.dynamic, visit) as ts.Expression;
+        return siteDeclaration(c, site, siteNames.get(site)!, options);
+      });
     return [...declarations, statement];
   });
-  const header =
-    rewritten.size === 0
-      ? []
-      : [...c.runtime.statements(), ...records(false).map((site) => siteDeclaration(c, site, siteNames.get(site)!))];
+  const staticRecords = records(false).map((site) => siteDeclaration(c, site, siteNames.get(site)!));
+  const header = rewritten.size === 0 ? [] : [...c.runtime.statements(), ...staticRecords];
   return factory.updateSourceFile(sourceFile, [...statements.slice(0, split), ...header, ...placed]);
 }
 

@@ -23,26 +23,31 @@ const REWRITERS: Record<SiteKind, StatementsRewriter> = {
 };
 
 /** `fn` is the function as visited so far (nested sites already rewritten); `site.node` its parse tree. */
-export function rewriteFunction(c: FileContext, fn: ts.FunctionLikeDeclaration, site: Site, siteName: string): ts.FunctionLikeDeclaration {
-  const { ts, factory } = c;
+export function rewriteFunction(
+  c: FileContext,
+  fn: ts.FunctionLikeDeclaration,
+  site: Site,
+  siteName: string,
+): ts.FunctionLikeDeclaration {
+  const { ts, factory: f } = c;
   const body = wrapBody(c, fn, site, siteName, REWRITERS[site.kind]);
+  const { modifiers, typeParameters: generics, parameters, type } = fn;
   if (ts.isFunctionDeclaration(fn)) {
-    return factory.updateFunctionDeclaration(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, body);
+    return f.updateFunctionDeclaration(fn, modifiers, fn.asteriskToken, fn.name, generics, parameters, type, body);
   }
   if (ts.isFunctionExpression(fn)) {
-    return factory.updateFunctionExpression(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, body);
+    return f.updateFunctionExpression(fn, fn.modifiers, fn.asteriskToken, fn.name, generics, parameters, type, body);
   }
   if (ts.isArrowFunction(fn)) {
-    return factory.updateArrowFunction(fn, fn.modifiers, fn.typeParameters, fn.parameters, fn.type, fn.equalsGreaterThanToken, body);
+    return f.updateArrowFunction(fn, fn.modifiers, generics, parameters, type, fn.equalsGreaterThanToken, body);
   }
   if (ts.isMethodDeclaration(fn)) {
-    return factory.updateMethodDeclaration(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.questionToken, fn.typeParameters, fn.parameters, fn.type, body);
+    const { asteriskToken, questionToken } = fn;
+    return f.updateMethodDeclaration(fn, modifiers, asteriskToken, fn.name, questionToken, generics, parameters, type, body);
   }
   if (ts.isGetAccessorDeclaration(fn)) {
-    return factory.updateGetAccessorDeclaration(fn, fn.modifiers, fn.name, fn.parameters, fn.type, body);
+    return f.updateGetAccessorDeclaration(fn, modifiers, fn.name, parameters, type, body);
   }
-  if (ts.isSetAccessorDeclaration(fn)) {
-    return factory.updateSetAccessorDeclaration(fn, fn.modifiers, fn.name, fn.parameters, body);
-  }
+  if (ts.isSetAccessorDeclaration(fn)) return f.updateSetAccessorDeclaration(fn, modifiers, fn.name, parameters, body);
   throw tracedError('TT9000', { reason: `a ${ts.SyntaxKind[fn.kind]} cannot be a site` });
 }

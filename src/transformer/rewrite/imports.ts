@@ -46,7 +46,12 @@ function isCommonJsOutput(ts: TS, file: ts.SourceFile, options: ts.CompilerOptio
   return module === ts.ModuleKind.CommonJS;
 }
 
-export function createRuntimeImport(ts: TS, factory: ts.NodeFactory, namespace: string, form: 'import' | 'require'): RuntimeImport {
+export function createRuntimeImport(
+  ts: TS,
+  factory: ts.NodeFactory,
+  namespace: string,
+  form: 'import' | 'require',
+): RuntimeImport {
   const ns = () => factory.createIdentifier(namespace);
   return {
     call(name, args) {

@@ -37,5 +37,6 @@ export function withoutLeadingComments<T extends ts.Node>(ts: TS, node: T): T {
  * on that token's line: the token prints them, as its trailing comments.
  */
 export function afterToken<T extends ts.Node>(ts: TS, file: ts.SourceFile, tokenEnd: number, node: T): T {
-  return tokenEnd >= 0 && ts.getTrailingCommentRanges(file.text, tokenEnd)?.length ? withoutLeadingComments(ts, node) : node;
+  const onTokenLine = tokenEnd >= 0 && ts.getTrailingCommentRanges(file.text, tokenEnd)?.length;
+  return onTokenLine ? withoutLeadingComments(ts, node) : node;
 }

@@ -14,7 +14,12 @@ import { HELPER, type SiteRecord, type TagValue } from '../../contract';
 import type { FileContext } from '../context';
 import type { Site } from '../select/site';
 
-export function siteDeclaration(c: FileContext, site: Site, name: string, dynamic?: ts.Expression): ts.VariableStatement {
+export function siteDeclaration(
+  c: FileContext,
+  site: Site,
+  name: string,
+  dynamic?: ts.Expression,
+): ts.VariableStatement {
   const { ts, factory } = c;
   const record: Record<keyof SiteRecord, ts.Expression | undefined> = {
     name: factory.createStringLiteral(site.name),
@@ -35,11 +40,11 @@ export function siteDeclaration(c: FileContext, site: Site, name: string, dynami
   const properties = Object.entries(record).flatMap(([key, value]) =>
     value ? [factory.createPropertyAssignment(key, value)] : [],
   );
-  const call = c.runtime.call(HELPER.site, [factory.createObjectLiteralExpression(properties, false), ...(dynamic ? [dynamic] : [])]);
-  return factory.createVariableStatement(
-    undefined,
-    factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, call)], ts.NodeFlags.Const),
-  );
+  const fields = factory.createObjectLiteralExpression(properties, false);
+  const call = c.runtime.call(HELPER.site, dynamic ? [fields, dynamic] : [fields]);
+  const declaration = factory.createVariableDeclaration(name, undefined, undefined, call);
+  const list = factory.createVariableDeclarationList([declaration], ts.NodeFlags.Const);
+  return factory.createVariableStatement(undefined, list);
 }
 
 /** `{ key: value }` with keys that are not identifiers quoted, and `__proto__` computed so it stays an own property. */
@@ -61,7 +66,8 @@ function object(c: FileContext, values: Readonly<Record<string, TagValue>>): ts.
 function literal(factory: ts.NodeFactory, value: TagValue): ts.Expression {
   if (typeof value === 'string') return factory.createStringLiteral(value);
   if (typeof value === 'boolean') return value ? factory.createTrue() : factory.createFalse();
-  if (Number.isNaN(value)) return factory.createDivide(factory.createNumericLiteral(0), factory.createNumericLiteral(0));
+  const zero = () => factory.createNumericLiteral(0);
+  if (Number.isNaN(value)) return factory.createDivide(zero(), zero());
   if (!Number.isFinite(value)) {
     const infinity = factory.createDivide(factory.createNumericLiteral(1), factory.createNumericLiteral(0));
     return value > 0 ? infinity : factory.createPrefixMinus(factory.createParenthesizedExpression(infinity));

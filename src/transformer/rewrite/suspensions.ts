@@ -44,18 +44,19 @@ export function rewriteSuspensions<T extends ts.Node>(c: FileContext, nodes: rea
     if (isBoundary(ts, node)) return visitOutsideParts(ts, node, visit, c.transformation);
     if (ts.isAwaitExpression(node)) {
       done.awaits++;
-      const operand = afterToken(ts, c.sourceFile, node.expression.pos, ts.visitNode(node.expression, visit, ts.isExpression));
+      const operand = afterToken(ts, c.sourceFile, node.expression.pos, visitExpression(node.expression));
       // The wrapper carries the await's comments; the await inside must not print them again.
-      const awaited = withoutLeadingComments(ts, factory.updateAwaitExpression(node, runtime.call(HELPER.leave, [c.state(), operand])));
+      const left = runtime.call(HELPER.leave, [c.state(), operand]);
+      const awaited = withoutLeadingComments(ts, factory.updateAwaitExpression(node, left));
       return like(ts, runtime.call(HELPER.back, [c.state(), awaited]), node);
     }
     if (ts.isYieldExpression(node)) {
       done.yields++;
       const operand = node.expression
-        ? afterToken(ts, c.sourceFile, node.expression.pos, ts.visitNode(node.expression, visit, ts.isExpression))
+        ? afterToken(ts, c.sourceFile, node.expression.pos, visitExpression(node.expression))
         : factory.createVoidZero();
-      const helper = node.asteriskToken ? HELPER.iter : HELPER.leave;
-      const yielded = withoutLeadingComments(ts, factory.updateYieldExpression(node, node.asteriskToken, runtime.call(helper, [c.state(), operand])));
+      const left = runtime.call(node.asteriskToken ? HELPER.iter : HELPER.leave, [c.state(), operand]);
+      const yielded = withoutLeadingComments(ts, factory.updateYieldExpression(node, node.asteriskToken, left));
       return like(ts, runtime.call(HELPER.back, [c.state(), yielded]), node);
     }
     const loop = forAwaitIn(ts, node);
@@ -75,6 +76,7 @@ export function rewriteSuspensions<T extends ts.Node>(c: FileContext, nodes: rea
     }
     return ts.visitEachChild(node, visit, c.transformation);
   };
+  const visitExpression = (node: ts.Expression) => ts.visitNode(node, visit, ts.isExpression);
 
   /** `statement` is the loop or the labels around it; the labels stay on the loop. */
   const rewriteForAwait = (statement: ts.Statement, loop: ts.ForOfStatement): ts.Statement => {
@@ -89,7 +91,8 @@ export function rewriteSuspensions<T extends ts.Node>(c: FileContext, nodes: rea
     );
     const labelled = relabel(ts, factory, statement, rewritten);
     if (jumpsOutOf(ts, statement, loop)) {
-      return like(ts, factory.createTryStatement(factory.createBlock([labelled], true), undefined, factory.createBlock([back()], true)), statement);
+      const inside = factory.createBlock([labelled], true);
+      return like(ts, factory.createTryStatement(inside, undefined, factory.createBlock([back()], true)), statement);
     }
     return like(ts, factory.createBlock([labelled, back()], true), statement);
   };

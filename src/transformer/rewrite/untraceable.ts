@@ -28,7 +28,9 @@ export function findUntraceable(ts: TS, site: Site): Untraceable | undefined {
   if (!fn.body) return undefined;
   if (site.needsArguments && ts.isArrowFunction(fn)) {
     const destructured = fn.parameters.find((p) => !ts.isIdentifier(p.name));
-    if (destructured) return { node: destructured, error: tracedError('TT3003', { index: fn.parameters.indexOf(destructured) }) };
+    if (destructured) {
+      return { node: destructured, error: tracedError('TT3003', { index: fn.parameters.indexOf(destructured) }) };
+    }
   }
   let found: Untraceable | undefined;
   forEachOwnNode(ts, fn.body, (node) => {
