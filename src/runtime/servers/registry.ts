@@ -1,11 +1,12 @@
 /**
- * Which request has which span, and which app settings. Kept on Node's request itself, under non-enumerable
- * symbol properties: JSON, spreads, `Object.keys` and `util.inspect` do not show them, an entry goes with its
- * request, and the symbols are registered (`Symbol.for`), so two loaded copies of the package (ESM and CJS, two
- * versions) see the same requests. Not a WeakMap keyed by the request: each entry of one is an ephemeron that
- * young-generation collections have to process, which under load cost about a quarter more CPU per request and
- * some 90 MB more RSS on Node 24 (bench/http.ts). A request that cannot take a property (frozen, or a Proxy that
- * refuses) goes to such a WeakMap instead, kept on globalThis for the same reason.
+ * Which request has which span, and which app settings. Kept on Node's request itself, under symbol properties
+ * as Node keeps its own (JSON, `Object.keys` and `for…in` do not see them), so an entry goes with its request; the
+ * symbols are registered (`Symbol.for`), so two loaded copies of the package (ESM and CJS, two versions) see the
+ * same requests. Not a WeakMap keyed by the request: each entry of one is an ephemeron that young-generation
+ * collections have to process, which under load cost about a quarter more CPU per request and some 90 MB more RSS
+ * on Node 24 (bench/http.ts); and a plain assignment, as `defineProperty` cost ~2 µs a request. A request that
+ * cannot take a property (frozen, or a Proxy that refuses) goes to such a WeakMap instead, kept on globalThis for
+ * the same reason.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Span } from 'opentracing';
@@ -29,7 +30,10 @@ const fallback: Registry = (holder[KEY] ??= { spans: new WeakMap(), settings: ne
 
 function put<V>(req: object, key: symbol, map: WeakMap<object, V>, value: V): void {
   try {
-    if (Reflect.defineProperty(req, key, { value, writable: true, configurable: true, enumerable: false })) return;
+    if (Object.isExtensible(req)) {
+      (req as Record<symbol, V>)[key] = value;
+      if ((req as Record<symbol, V>)[key] === value) return;
+    }
   } catch {
     // a Proxy whose trap throws
   }
