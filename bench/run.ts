@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, ROOT } from './lib/prepare';
+import { BENCH_DIR, preparePackage, ROOT } from './lib/prepare';
 
 const ALL = ['call-overhead', 'memory', 'build', 'http'];
 
@@ -22,6 +22,8 @@ if (!existsSync(join(BENCH_DIR, 'node_modules', 'autocannon'))) {
   console.log('installing the benchmark peers: npm ci --prefix bench');
   sh('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund']);
 }
+preparePackage(console.log);
+process.env.TRACED_BENCH_BUILT = '1';
 const started = Date.now();
 for (const name of named.length ? named : ALL) {
   console.log(`\n=== ${name}`);
