@@ -27,6 +27,8 @@ process.env.TRACED_BENCH_BUILT = '1';
 const started = Date.now();
 for (const name of named.length ? named : ALL) {
   console.log(`\n=== ${name}`);
+  const t0 = Date.now();
   sh(process.execPath, ['--import', 'tsx', join(BENCH_DIR, `${name}.ts`), ...passed]);
+  console.log(`(${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 console.log(`\nbench: ${((Date.now() - started) / 1000).toFixed(0)} s`);

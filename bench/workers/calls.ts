@@ -112,7 +112,7 @@ async function main() {
   const fns = CASES[name]();
   const run = loops(fns);
   const reps = quick ? 5 : 9;
-  const repNs = quick ? 15e6 : 60e6;
+  const repNs = quick ? 10e6 : 60e6;
   const ns = await sample(run, reps, repNs);
   const heap = name === 'bare' || name === 'ts-traced, no tracer' ? await heapOver(fns.syncTrivial, 1e7) : undefined;
   reply({ name, ns, heap, sink });
