@@ -26,7 +26,7 @@ export const VERSION_CHECK = 'requireVersion';
 
 /** Helper names, as emitted: `__traced.v1.<name>(...)`. */
 export const HELPER = {
-  /** Once per function at module load: `const $site_1 = __traced.v1.site({...})`. */
+  /** Once per function at module load: `var $site_1 = __traced.v1.site({...})`. */
   site: 'site',
   /** First statement of the body: starts the span, activates it; `undefined` when nothing records. */
   enter: 'enter',
@@ -127,10 +127,12 @@ export interface RuntimeModule {
 export interface RuntimeV1 {
   site(record: SiteRecord, dynamic?: SiteDynamic): SiteHandle;
   /**
-   * `args` is passed only for sites with `args` or `onStart`: `arguments` in ordinary functions and methods,
+   * `site` is `undefined` when the function runs before its module made the record (site records are `var`s, so
+   * a function declaration called through an ES module import cycle during loading runs untraced instead of
+   * throwing). `args` is passed only for sites with `args` or `onStart`: `arguments` in ordinary functions and methods,
    * an array of the parameters (`[a, b, ...rest]`) in arrow functions.
    */
-  enter(site: SiteHandle, args?: ArrayLike<unknown>): CallState;
+  enter(site: SiteHandle | undefined, args?: ArrayLike<unknown>): CallState;
   ret<T>(state: CallState, value: T): T;
   fail(state: CallState, error: unknown): void;
   exit(state: CallState): void;

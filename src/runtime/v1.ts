@@ -67,13 +67,14 @@ function site(record: SiteRecord, dynamic?: SiteDynamic): SiteHandle {
   return handle;
 }
 
-function enter(site: SiteHandle, args?: ArrayLike<unknown>): CallState {
+function enter(site: SiteHandle | undefined, args?: ArrayLike<unknown>): CallState {
   const tracer = state.tracer;
   if (tracer === undefined) return undefined;
-  return start(tracer, site as Site, args);
+  return start(tracer, site as Site | undefined, args);
 }
 
-function start(tracer: Tracer, site: Site, args: ArrayLike<unknown> | undefined): Call | undefined {
+function start(tracer: Tracer, site: Site | undefined, args: ArrayLike<unknown> | undefined): Call | undefined {
+  if (site === undefined) return undefined; // called before its module made the record: runs untraced
   const storage = state.storage!;
   const outer = storage.getStore();
   let parent = outer;

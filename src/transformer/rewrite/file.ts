@@ -8,9 +8,9 @@
  *   "use strict";
  *   import * as __traced from "ts-traced/runtime";
  *   __traced.requireVersion(1);
- *   const $site_1 = __traced.v1.site({ ... });              // static records, before the module's own imports run
+ *   var $site_1 = __traced.v1.site({ ... });              // static records, before the module's own imports run
  *   import { db } from "./db";
- *   const $site_2 = __traced.v1.site({ ... }, { onStart }); // a record with run-time options, right before
+ *   var $site_2 = __traced.v1.site({ ... }, { onStart }); // a record with run-time options, right before
  *   export class Orders { ... }                             // the statement that holds its function
  */
 import type * as ts from 'typescript';

@@ -2,7 +2,7 @@
  * The static record of a site, emitted once at module scope:
  *
  * @example
- *   const $site_1 = __traced.v1.site({ name: "Billing.charge", kind: 1, fn: "charge", ns: "Billing",
+ *   var $site_1 = __traced.v1.site({ name: "Billing.charge", kind: 1, fn: "charge", ns: "Billing",
  *     file: "src/billing.ts", line: 4, tags: { component: "billing" }, args: [{ name: "invoiceId", index: 0 }] });
  *
  * With run-time options (`@traced({ onStart })`) the user's options expression is passed as the second argument
@@ -43,7 +43,8 @@ export function siteDeclaration(
   const fields = factory.createObjectLiteralExpression(properties, false);
   const call = c.runtime.call(HELPER.site, dynamic ? [fields, dynamic] : [fields]);
   const declaration = factory.createVariableDeclaration(name, undefined, undefined, call);
-  const list = factory.createVariableDeclarationList([declaration], ts.NodeFlags.Const);
+  // `var`: a function declaration can run before its record exists (an ES module import cycle); see `enter`.
+  const list = factory.createVariableDeclarationList([declaration], ts.NodeFlags.None);
   return factory.createVariableStatement(undefined, list);
 }
 

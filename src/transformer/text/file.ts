@@ -6,9 +6,9 @@
  * JavaScript input), for any compiler to take, with a source map back to the input.
  *
  * @example
- *   "use client";  import * as __traced from "ts-traced/runtime"; __traced.requireVersion(1); const $site_1 = …;
+ *   "use client";  import * as __traced from "ts-traced/runtime"; __traced.requireVersion(1); var $site_1 = …;
  *   import { db } from "./db";
- *   const $site_2 = __traced.v1.site({ ... }, { onStart });   export class Orders { ... }   // run-time options: before their statement
+ *   var $site_2 = __traced.v1.site({ ... }, { onStart });   export class Orders { ... }   // run-time options: before their statement
  */
 import type * as ts from 'typescript';
 import type { ResolvedConfig } from '../config/types';
