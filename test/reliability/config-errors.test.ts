@@ -1,0 +1,173 @@
+/**
+ * C8: a bad configuration is a clear diagnostic, never a crash. Single faults of every kind (invalid JSON, unknown
+ * keys, wrong types, globs, missing files, BOM/CRLF/empty/comments) are in test/transformer/config.test.ts and the
+ * real tspc run in test/transformer/tspc.test.ts; bad environment variables of ts-traced/setup (C8.100) in
+ * test/runtime/setup/env.test.ts and setup.test.ts ("problems"). Here: many faults in one file, each reported
+ * once at its own line; 1,000 mutated config files and hostile plugin options, which must never throw out of the
+ * compiler and still compile the program.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileProgram, compileTranspile } from '../helpers/compile';
+import { TMP } from '../helpers/exec';
+
+const SOURCE = `export function work(a: number): number {\n  return a + 1;\n}\n`;
+const VALID = `{
+  // traced.config.json
+  "include": ["**/*.ts"],
+  "exclude": ["**/*.test.ts"],
+  "functions": { "include": ["work*"], "exclude": ["toJSON"] },
+  "kinds": ["function", "method"],
+  "async": ["sync", "async"],
+  "exportedOnly": false,
+  "requireActiveTrace": false,
+  "tags": { "component": "billing", "retries": 3 }
+}
+`;
+
+let counter = 0;
+/** A project folder with `traced.config.json` = `config` and one source file; returns the source's path. */
+function project(config: string | undefined): string {
+  const dir = join(TMP, 'reliability-config', String(counter++));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  if (config !== undefined) writeFileSync(join(dir, 'traced.config.json'), config);
+  const fileName = join(dir, 'work.ts');
+  writeFileSync(fileName, SOURCE);
+  return fileName;
+}
+
+/** `traced.config.json:LINE:COL TTxxxx message` for each plugin diagnostic, as tsc prints them (file, start, text). */
+function describe(diagnostics: readonly ts.Diagnostic[]): string[] {
+  return diagnostics.map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+    if (!d.file || d.start === undefined) return `(no file) ${text}`;
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return `${d.file.fileName.split('/').pop()}:${line + 1}:${character + 1} ${text}`;
+  });
+}
+
+const many = suite('C8.93-96 many faults in one file');
+many('C8.94-96 six faults in one config: exactly six diagnostics, each at its own line and column with its key path', () => {
+  const config = `{
+  "inclde": ["src/**"],
+  "exclude": "tests/**",
+  "functions": { "include": ["(["], "exclude": [42] },
+  "kinds": ["function", "lambda"],
+  "exportedOnly": "yes"
+}
+`;
+  const { diagnostics, js } = compileProgram(SOURCE, { fileName: project(config), pluginOptions: {} });
+  const lines = describe(diagnostics);
+  assert.is(lines.length, 6, `~> one per fault:\n${lines.join('\n')}`);
+  const at = (line: number, col: number, pattern: RegExp) =>
+    assert.ok(lines.some((l) => l.startsWith(`traced.config.json:${line}:${col} `) && pattern.test(l)), `~> ${line}:${col} ${pattern}\n${lines.join('\n')}`);
+  // A key's own fault at the key; an array element's at the element.
+  at(2, 3, /TT1003: inclde: unknown key \(did you mean "include"\?\)/);
+  at(3, 3, /TT1002: exclude: must be an array of strings/);
+  at(4, 30, /TT1006: functions\.include\[0\]: invalid glob/);
+  at(4, 49, /TT1002: functions\.exclude\[0\]: must be a string/);
+  at(5, 25, /TT1002: kinds\[1\]: must be one of/);
+  at(6, 3, /TT1002: exportedOnly: must be true or false/);
+  for (const d of diagnostics) {
+    assert.is(d.category, ts.DiagnosticCategory.Error);
+    assert.not.match(ts.flattenDiagnosticMessageText(d.messageText, '\n'), /\n\s+at /, '~> no stack trace');
+  }
+  assert.match(js, /export function work/, '~> the program still compiles (with the defaults)');
+});
+many('C8.93 invalid JSON at several places: one diagnostic at the first fault, none thrown', () => {
+  for (const [config, line] of [
+    ['{\n  "include": ["a"\n  "exclude": []\n}\n', 3],
+    ['{\n  "include": ["unterminated\n}\n', 2],
+    ['{\n  "tags": { "a": 1 }}\n}\n', 3],
+  ] as const) {
+    const lines = describe(compileProgram(SOURCE, { fileName: project(config), pluginOptions: {} }).diagnostics);
+    assert.is(lines.length, 1, `~> ${lines.join('\n')}`);
+    assert.match(lines[0], new RegExp(`^traced\\.config\\.json:${line}:\\d+ TT1001: invalid JSON`));
+  }
+});
+many.run();
+
+/** A deterministic pseudo-random sequence. */
+function random(seed: number): () => number {
+  let x = seed;
+  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+const NOISE = [',', ':', '"', '{', '}', '[', ']', '\\', '\u0000', '\r\n', '\uFEFF', '/*', '//', 'é', '\u2028', '1e999', 'null', 'true'];
+
+/** Byte flips, truncations, duplications and insertions of punctuation into a valid config. */
+function mutate(text: string, next: () => number): string {
+  const at = Math.floor(next() * text.length);
+  switch (Math.floor(next() * 4)) {
+    case 0:
+      return text.slice(0, at);
+    case 1:
+      return text.slice(0, at) + NOISE[Math.floor(next() * NOISE.length)] + text.slice(at);
+    case 2:
+      return text.slice(0, at) + text.slice(at, at + 20) + text.slice(at);
+    default:
+      return text.slice(0, at) + String.fromCharCode(Math.floor(next() * 0x10000)) + text.slice(at + 1);
+  }
+}
+
+const fuzz = suite('C8 robustness');
+fuzz('C8 1,000 mutated config files: the compiler never throws, every diagnostic is a TT1xxx at a position inside the file', () => {
+  const next = random(8);
+  const fileName = project(undefined);
+  const configPath = join(fileName, '..', 'traced.config.json');
+  let reported = 0;
+  for (let i = 0; i < 1_000; i++) {
+    let config = VALID;
+    for (let k = 1 + Math.floor(next() * 3); k > 0; k--) config = mutate(config, next);
+    writeFileSync(configPath, config);
+    let result: ReturnType<typeof compileTranspile>;
+    try {
+      result = compileTranspile(SOURCE, { fileName, pluginOptions: {} });
+    } catch (error) {
+      assert.unreachable(`mutation ${i} threw ${String(error)}:\n${JSON.stringify(config)}`);
+      return;
+    }
+    assert.ok(result.js.includes('function work'), `~> mutation ${i} still compiled`);
+    for (const d of result.diagnostics) {
+      const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+      if (!/^TT1\d{3}: /.test(text)) assert.unreachable(`mutation ${i}: ${text}`);
+      if (d.file !== undefined && (d.start! < 0 || d.start! > d.file.text.length)) assert.unreachable(`mutation ${i}: position ${d.start} outside the file`);
+    }
+    if (result.diagnostics.length) reported++;
+  }
+  assert.ok(reported > 300, `~> ${reported} of 1,000 mutations were reported`);
+});
+fuzz('C8 hostile plugin options (wrong types, cycles, huge arrays, functions) never throw out of the compiler', () => {
+  const cyclic: Record<string, unknown> = { include: ['**/*.ts'] };
+  cyclic.tags = cyclic;
+  const options: unknown[] = [
+    null,
+    42,
+    'include',
+    [],
+    { include: 'src/**', kinds: 'function' },
+    { include: [null, 1, {}], functions: [] },
+    { functions: { include: [Symbol('x')] } },
+    { tags: { a: { nested: true } } },
+    cyclic,
+    { include: Array.from({ length: 100_000 }, (_, i) => `dir${i}/**`) },
+    { include: () => ['**'] },
+    { config: 42 },
+    { config: 'missing.json' },
+  ];
+  for (const [i, pluginOptions] of options.entries()) {
+    for (const compile of [compileProgram, compileTranspile]) {
+      let result: ReturnType<typeof compileProgram> | undefined;
+      try {
+        result = compile(SOURCE, { fileName: project(undefined), pluginOptions: pluginOptions as never });
+      } catch (error) {
+        assert.unreachable(`options ${i} (${compile.name}) threw ${String(error)}`);
+      }
+      assert.ok(result!.js.includes('function work'), `~> options ${i} (${compile.name}) still compiled`);
+    }
+  }
+});
+fuzz.run();
