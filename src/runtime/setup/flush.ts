@@ -3,9 +3,10 @@
  *
  * - `beforeExit` (the event loop ran dry): flush when spans ended since the last flush. The export keeps the loop
  *   alive; when it is done `beforeExit` comes again, finds nothing new, and the process exits as it would have.
- * - SIGTERM / SIGINT: flush (bounded by `timeoutMs`). If the app listens for that signal itself, that is all: it
- *   decides when to exit. If not, the signal is raised again once flushed, so the process ends the way it would
- *   have without us (killed by the signal: exit status 128 + its number).
+ * - SIGTERM / SIGINT: if the app listens for that signal itself, it decides when and how to exit, and the
+ *   `beforeExit` and `exit` hooks cover both ways out; a flush started here would hand the spans to a request that
+ *   `process.exit()` in the app's handler cuts off. If not, flush (bounded by `timeoutMs`), then raise the signal
+ *   again, so the process ends the way it would have without us (killed by the signal: exit status 128 + its number).
  * - `exit` (after `process.exit()`): only synchronous work can run there. The file exporter writes its batch
  *   itself, and OTLP over HTTP sends what is still queued through exit-export.ts; gRPC and Zipkin cannot.
  */
@@ -48,8 +49,8 @@ export function installFlushHooks(target: FlushTarget, timeoutMs = 5000): FlushH
     if (running === undefined && target.finishedCount() > flushedUpTo) void flush();
   };
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (process.listenerCount(signal) > 1) return; // the app handles it
     void flush().then(() => {
-      if (process.listenerCount(signal) > 1) return; // the app handles it
       remove();
       process.kill(process.pid, signal);
     });
