@@ -273,7 +273,7 @@ export const CASES = {
           order.push(`${label} ${i}`);
         }
       };
-      const slow = m.delayed('slow', 5);
+      const slow = m.delayed('slow', 50); // far apart: a busy machine must not reorder the race
       const chains = [
         m.work('A', order).then((v) => order.push(`${v} settled`)),
         spin('spin'),
