@@ -10,14 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { childContext, extractContext, injectContext, newRootContext } from '../../../src/runtime/propagation';
-
-type Header = readonly [string, string];
-interface Received {
-  readonly traceId: string;
-  readonly parentId: string;
-  readonly tracestate: Map<string, string>;
-  readonly tracestateText: string;
-}
+import { bars, Q, readCallback, S, type Header } from '../../helpers/w3c-harness';
 
 const callbacks = new Map<string, string[][]>();
 let harnessPort = 0;
@@ -67,42 +60,13 @@ async function request(headers: readonly Header[], count = 1): Promise<string[][
   return got;
 }
 
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const DELIMITER = /[ \t]*,[ \t]*/;
-const MEMBER = /^([a-z][_0-9a-z\-*/]{0,255}|[0-9a-z][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})(=)([\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e])$/;
+const single = async (headers: readonly Header[]) => readCallback((await request(headers))[0]);
 
-/** What the suite's harness reads from one callback: exactly one valid traceparent, and the tracestate. */
-function read(raw: string[]): Received {
-  const traceparents: string[] = [];
-  const tracestate = new Map<string, string>();
-  const texts: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    if (name === 'traceparent') traceparents.push(raw[i + 1]);
-    if (name !== 'tracestate') continue;
-    texts.push(raw[i + 1]);
-    for (const member of raw[i + 1].split(DELIMITER)) {
-      if (!member) continue;
-      const m = MEMBER.exec(member);
-      assert.ok(m, `~> the harness can read tracestate member ${JSON.stringify(member)}`);
-      if (!tracestate.has(m![1])) tracestate.set(m![1], m![3]);
-    }
-  }
-  assert.is(traceparents.length, 1, '~> exactly one traceparent');
-  const m = TRACEPARENT.exec(traceparents[0]);
-  assert.ok(m, `~> a valid traceparent: ${traceparents[0]}`);
-  return { traceId: m![2], parentId: m![3], tracestate, tracestateText: texts.join(',') };
-}
-const single = async (headers: readonly Header[]) => read((await request(headers))[0]);
-
-const S = '12345678901234567890123456789012';
-const Q = '1234567890123456';
 const TP00 = `00-${S}-${Q}-00`;
 /** Expect a new trace for each traceparent value. */
 async function newTraceFor(...values: string[]): Promise<void> {
   for (const value of values) assert.is.not((await single([['traceparent', value]])).traceId, S, `~> new trace for ${JSON.stringify(value)}`);
 }
-const bars = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `bar${String(from + i).padStart(2, '0')}=${String(from + i).padStart(2, '0')}`).join(',');
 
 const w3c = suite('extractContext + injectContext (W3C test suite, STRICT_LEVEL=2)');
 w3c.before(async () => {
@@ -248,16 +212,16 @@ w3c('test_tracestate_value_illegal_characters (C1.13)', async () => {
   assert.not.ok(got.tracestate.has('foo') || got.tracestate.has('bar'));
 });
 w3c('test_multiple_requests_with_valid_traceparent', async () => {
-  const got = (await request([['traceparent', `00-${S}-${Q}-01`]], 3)).map(read);
+  const got = (await request([['traceparent', `00-${S}-${Q}-01`]], 3)).map(readCallback);
   assert.equal([...new Set(got.map((g) => g.traceId))], [S]);
   assert.is(new Set(got.map((g) => g.parentId)).size, 3);
 });
 w3c('test_multiple_requests_without_traceparent', async () => {
-  const got = (await request([], 3)).map(read);
+  const got = (await request([], 3)).map(readCallback);
   assert.is(new Set(got.map((g) => g.parentId)).size, 3);
 });
 w3c('test_multiple_requests_with_illegal_traceparent', async () => {
-  const got = (await request([['traceparent', `00-${'0'.repeat(32)}-${Q}-01`]], 3)).map(read);
+  const got = (await request([['traceparent', `00-${'0'.repeat(32)}-${Q}-01`]], 3)).map(readCallback);
   assert.not.ok(got.some((g) => g.traceId === '0'.repeat(32)));
   assert.is(new Set(got.map((g) => g.parentId)).size, 3);
 });
