@@ -92,9 +92,24 @@ export function rewriteFile(
   const siteNames = new Map<Site, string>(traceable.map((site, i) => [site, names.site(i + 1)]));
   const rewritten = new Set<Site>();
 
+  // Where the work is: a subtree that starts no traced function and no marker is handed back as it is, unvisited.
+  const starts = [...traceable.map((site) => site.node.pos), ...selection.decorators.map((d) => d.pos)].sort((a, b) => a - b);
+  const holdsWork = (node: ts.Node): boolean => {
+    if (node.pos < 0) return true; // made by another transformer: no position to judge by
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < node.pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < starts.length && starts[lo] < node.end;
+  };
+
   const visit = (node: ts.Node): ts.Node => {
-    let visited = ts.visitEachChild(node, visit, transformation);
     const parseNode = ts.getOriginalNode(node);
+    if (!holdsWork(parseNode)) return node;
+    let visited = ts.visitEachChild(node, visit, transformation);
     if (hasMarker(ts, parseNode, markers)) {
       visited = withoutMarkers(c, visited as ts.HasDecorators & ts.HasModifiers, markers);
     }
