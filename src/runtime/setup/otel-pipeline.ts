@@ -18,6 +18,9 @@ const PACKAGE: Record<OtelExporter | SetupConfig['otlpProtocol'], string> = {
   console: '@opentelemetry/sdk-trace-base',
 };
 
+/** Export requests one OTLP exporter keeps open at once. */
+export const EXPORTS_IN_FLIGHT = 2;
+
 export interface OtelPipeline {
   readonly spanProcessors: SpanProcessor[];
   readonly sampler: Sampler;
@@ -27,7 +30,9 @@ function exporterFor(name: OtelExporter, config: SetupConfig, sdk: SdkTraceBase)
   switch (name) {
     case 'otlp': {
       const { OTLPTraceExporter } = require(PACKAGE[config.otlpProtocol]) as typeof import('@opentelemetry/exporter-trace-otlp-http');
-      return new OTLPTraceExporter({ url: config.otlpEndpoint });
+      // At most EXPORTS_IN_FLIGHT batches wait on a slow or refusing collector (OpenTelemetry's default is 30, each
+      // retried for seconds): what the process holds stays within the queue plus that many batches.
+      return new OTLPTraceExporter({ url: config.otlpEndpoint, concurrencyLimit: EXPORTS_IN_FLIGHT });
     }
     case 'zipkin': {
       const { ZipkinExporter } = require(PACKAGE.zipkin) as typeof import('@opentelemetry/exporter-zipkin');
