@@ -17,8 +17,11 @@ export const SERVER_TAG = {
 
 export const REDACTED = 'REDACTED';
 
-/** Query keys and attribute names whose values are never recorded. */
-const SECRET = /pass|secret|token|key|auth|sig|credential|session|cookie/i;
+/**
+ * Query keys, header names and attribute names whose values are never recorded. `baggage` among them: its members
+ * reach every downstream service and often carry user ids or tokens.
+ */
+const SECRET = /pass|secret|token|key|auth|sig|credential|session|cookie|baggage/i;
 
 /** Keeps the query's keys and redacts the values of secret-looking ones; `search` may start with `?`. */
 export function redactQuery(search: string): string {

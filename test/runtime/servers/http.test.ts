@@ -148,7 +148,8 @@ handler('excluded paths get no span; a string excludes the path and below, a Reg
 handler('tracedAttributes become tags; path and ip come from the raw request', async () => {
   const tracer = installRecordingTracer();
   await serve(traceHandler(app, { tracedAttributes: ['method', 'path', 'ip', 'httpVersion', 'url', 'headers', 'rawHeaders', 'cookies'] }), async (port) => {
-    await send(port, '/a/b?token=S3CR3T', { headers: { authorization: 'Bearer S3CR3T', cookie: 'sid=S3CR3T', 'x-api-key': 'S3CR3T' } });
+    const headers = { authorization: 'Bearer S3CR3T', cookie: 'sid=S3CR3T', 'x-api-key': 'S3CR3T', baggage: 'userId=S3CR3T' };
+    await send(port, '/a/b?token=S3CR3T', { headers });
     await until(() => serverSpans(tracer).length === 1 && serverSpans(tracer)[0].finishCount === 1);
     const tags = serverSpans(tracer)[0].tags;
     assert.is(tags.method, 'GET');
@@ -158,7 +159,8 @@ handler('tracedAttributes become tags; path and ip come from the raw request', a
     assert.is(tags.url, '/a/b', '~> the url attribute loses its query too');
     assert.match(String(tags.headers), '"authorization":"REDACTED"', '~> headers recorded, credentials redacted');
     assert.match(String(tags.rawHeaders), '"authorization","REDACTED"', '~> also in the raw name/value list');
-    assert.not.match(spanText(tracer.started), 'S3CR3T', '~> no credential, cookie or api key anywhere');
+    assert.match(String(tags.headers), '"baggage":"REDACTED"', '~> baggage members (user ids, tokens) redacted too');
+    assert.not.match(spanText(tracer.started), 'S3CR3T', '~> no credential, cookie, api key or baggage anywhere');
   });
 });
 
