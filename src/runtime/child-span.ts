@@ -28,10 +28,20 @@ export class ChildSpan {
     }
   }
 
-  /** Writes the span's context into `carrier` (HTTP headers, or message headers with `textMap`). */
+  /**
+   * Writes the span's context into `carrier` (HTTP headers, or message headers with `textMap`). A throwing
+   * `context()` is the span's fault, not `inject`'s, and is reported as such; nothing is written then.
+   */
   inject(carrier: Record<string, unknown>, textMap = false): void {
+    let context: SpanContext;
     try {
-      this.tracer.inject(this.span.context(), textMap ? FORMAT_TEXT_MAP : FORMAT_HTTP_HEADERS, carrier);
+      context = this.span.context();
+    } catch (error) {
+      reportFault('span.context', error);
+      return;
+    }
+    try {
+      this.tracer.inject(context, textMap ? FORMAT_TEXT_MAP : FORMAT_HTTP_HEADERS, carrier);
     } catch (error) {
       reportFault('tracer.inject', error);
     }

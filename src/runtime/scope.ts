@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Span } from 'opentracing';
+import { reportFault } from './safe';
 import { state } from './state';
 
 /** The storage, created on first use. */
@@ -14,7 +15,8 @@ export function scopeStorage(): AsyncLocalStorage<Span | undefined> {
 
 /**
  * The span active here: the innermost traced function or `withSpan`, else what the provider set with
- * `setActiveSpanProvider` returns, else `undefined`. (python-instrumentation's `get_current_span`.)
+ * `setActiveSpanProvider` returns, else `undefined` (also when the provider throws: reported once, as
+ * `activeSpanProvider`). (python-instrumentation's `get_current_span`.)
  */
 export function activeSpan(): Span | undefined {
   const span = state.storage?.getStore();
@@ -23,7 +25,8 @@ export function activeSpan(): Span | undefined {
   if (provider === undefined) return undefined;
   try {
     return provider() ?? undefined;
-  } catch {
+  } catch (error) {
+    reportFault('activeSpanProvider', error);
     return undefined;
   }
 }

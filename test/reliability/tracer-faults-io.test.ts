@@ -1,11 +1,14 @@
 /**
  * C4 (57, 58, plus 55/56/59 at the edges): a failing tracer behind the server middleware and the client
  * wrappers. Each framework's app (apps.ts) answers every request exactly as the same app without ts-traced,
- * and the downstream service receives each outgoing call exactly once with the host's own headers.
+ * and the downstream service receives each outgoing call exactly once with the host's own headers. A fault met
+ * on the way to `inject` (the span's `context()`, the active-span provider) is reported under its own kind.
  */
+import * as nodeHttp from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { faultCounts, FAULT_WARNING_CODE, resetFaults } from '../../src/runtime/safe';
+import { setActiveSpanProvider } from '../../src/runtime/scope';
 import { setTracer } from '../../src/runtime/tracer';
 import { installFaultTracer, type FaultPlan } from '../helpers/fault-tracer';
 import { close, Downstream, FRAMEWORKS, get, installClients, shown, startApp, type Framework, type Service } from './apps';
@@ -87,3 +90,61 @@ for (const framework of FRAMEWORKS) {
   }
   test.run();
 }
+
+/** One request through each client wrapper (node:http and fetch), made outside any span; the replies. */
+async function callOut(port: number): Promise<string[]> {
+  const viaHttp = await new Promise<string>((resolve, reject) => {
+    nodeHttp
+      .get({ host: '127.0.0.1', port, path: '/http', headers: { 'x-host': 'mine' }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+  const viaFetch = await (await fetch(`http://127.0.0.1:${port}/fetch`, { headers: { 'x-host': 'mine' } })).text();
+  return [viaHttp, viaFetch];
+}
+
+const KIND_ROWS: readonly { label: string; kind: string; sendsContext: boolean; arrange: () => void }[] = [
+  { label: "the client span's context() throws", kind: 'span.context', sendsContext: false, arrange: () => void installFaultTracer({ throws: ['context'] }) },
+  {
+    label: 'the active-span provider throws',
+    kind: 'activeSpanProvider',
+    sendsContext: true,
+    arrange: () => {
+      installFaultTracer();
+      setActiveSpanProvider(() => {
+        throw new Error('provider failed');
+      });
+    },
+  },
+];
+
+const kinds = suite('C4.56 fault kinds of an outgoing call');
+for (const row of KIND_ROWS) {
+  kinds(`C4.56 ${row.label}: reported as ${row.kind}, not tracer.inject; each call made once with the host's headers`, async () => {
+    const downstream = await new Downstream().start();
+    const undo = installClients();
+    resetFaults();
+    row.arrange();
+    const watch = new EscapeWatch();
+    let replies: string[];
+    try {
+      replies = await callOut(downstream.port);
+      await turns();
+    } finally {
+      watch.stop();
+      setActiveSpanProvider(undefined);
+      setTracer(undefined);
+      undo();
+      await downstream.close();
+    }
+    assert.equal(replies, ['/http x-host=mine', '/fetch x-host=mine'], '~> both calls answered, with their own header');
+    assert.is(downstream.received.length, 2, '~> each call made once');
+    assert.equal(downstream.received.map((h) => h.traceparent !== undefined), [row.sendsContext, row.sendsContext], '~> a context sent only when there is one');
+    assert.equal(Object.keys(faultCounts()), [row.kind], '~> the fault is counted under its own kind only');
+    const reports = watch.warnings.filter((w) => (w as { code?: string }).code === FAULT_WARNING_CODE).map((w) => w.message);
+    assert.equal(reports.map((m) => m.split(' threw')[0]), [`ts-traced: ${row.kind}`], '~> one report, naming the kind');
+  });
+}
+kinds.run();
