@@ -37,8 +37,11 @@ class Call {
   suspended = false;
   /** `ret` handed the finish to the returned promise. */
   deferred = false;
+  /** A sync call: the sync call that was open when this one started (see `closeAbove`). */
+  below: Call | undefined = undefined;
+  /** Set right after the call is linked, so no overflow can fall between a started span and its link. */
+  span!: Span;
   constructor(
-    readonly span: Span,
     readonly kind: SiteKind,
     /** The context to restore when this segment suspends or ends. */
     public outer: Span | undefined,
@@ -46,6 +49,9 @@ class Call {
 }
 
 const promiseThen = Promise.prototype.then;
+
+/** The innermost sync call that has started and not yet exited. */
+let openSync: Call | undefined;
 
 function site(record: SiteRecord, dynamic?: SiteDynamic): SiteHandle {
   const tags: Record<string, TagValue> = {
@@ -86,11 +92,20 @@ function start(tracer: Tracer, site: Site | undefined, args: ArrayLike<unknown> 
     }
   }
   if (parent === undefined && site.requireActive) return undefined;
+  const call = new Call(site.kind, outer);
+  if (site.kind === SiteKind.sync) {
+    call.below = openSync;
+    openSync = call;
+  }
   const span = startSpanSafely(tracer, site.name, parent === undefined ? { tags: site.tags } : { childOf: parent, tags: site.tags });
-  if (span === undefined) return undefined;
+  if (span === undefined) {
+    if (site.kind === SiteKind.sync) openSync = call.below;
+    return undefined;
+  }
+  call.span = span;
   if (args !== undefined) describeArgs(span, site, args);
   storage.enterWith(span);
-  return new Call(span, site.kind, outer);
+  return call;
 }
 
 /** Tags the parameters the user named in `args` and runs `onStart`; only for sites that asked. */
@@ -179,15 +194,39 @@ function findProperty(value: object, key: string): PropertyDescriptor | undefine
   return undefined;
 }
 
+/**
+ * Sync calls nest strictly and each one's `finally` calls `exit`, which only a stack overflow can skip: near
+ * the limit the deepest frames have no stack left to call it. So any sync call still open above `call` when
+ * `call` fails or exits was cut off that way, and is finished here, where there is stack again. Its context
+ * needs nothing: `call` hands back its own outer context. Each is unlinked only once finished, so a frame
+ * that overflows in here leaves the rest to the next one out, and none is finished twice.
+ */
+function closeAbove(call: Call, error: unknown, hasError: boolean): void {
+  while (openSync !== undefined && openSync !== call) {
+    const open = openSync;
+    if (open.span !== undefined) {
+      if (hasError) tagError(open.span, error);
+      finish(open);
+    }
+    openSync = open.below;
+  }
+}
+
 function fail(s: CallState, error: unknown): void {
   if (s === undefined) return;
-  tagError((s as Call).span, error);
+  const call = s as Call;
+  if (call.kind === SiteKind.sync && openSync !== call) closeAbove(call, error, true);
+  tagError(call.span, error);
 }
 
 function exit(s: CallState): void {
   if (s === undefined) return;
   const call = s as Call;
-  if (!call.deferred) finish(call);
+  if (call.kind === SiteKind.sync) {
+    if (openSync !== call) closeAbove(call, undefined, false);
+    finish(call);
+    openSync = call.below;
+  } else if (!call.deferred) finish(call);
   // After an abrupt resumption (a rejected await, `return()`/`throw()` on a generator) the context current
   // here is already the resumer's; otherwise hand back the one this segment started in.
   if (!call.suspended) state.storage!.enterWith(call.outer);

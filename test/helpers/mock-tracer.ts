@@ -67,10 +67,14 @@ export class RecordingTracer extends MockTracer {
     super();
     // `_allocSpan` is MockTracer's documented extension point, but private in its typings.
     (this as unknown as { _allocSpan: () => RecordedSpan })._allocSpan = () => {
-      const span = new RecordedSpan(this);
+      const span = this.newSpan();
       this.started.push(span);
       return span;
     };
+  }
+  /** Where a subclass makes spans of its own kind. */
+  protected newSpan(): RecordedSpan {
+    return new RecordedSpan(this);
   }
   /** Spans whose `finish` has been called at least once, in start order. */
   finished(): RecordedSpan[] {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { faultCounts, resetFaults } from '../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../src/runtime/scope';
 import { setTracer } from '../../src/runtime/tracer';
-import { installRecordingTracer, type RecordingTracer } from '../helpers/mock-tracer';
+import { installRecordingTracer, RecordedSpan, RecordingTracer } from '../helpers/mock-tracer';
 import { buildPair, EscapeWatch, turns } from './support';
 
 const MODES = ['plain', 'traced, no tracer', 'traced, recording'] as const;
@@ -206,6 +206,14 @@ c34('C2.34 stack overflow: the host RangeError, ≥ 50 % of the plain depth, the
     assert.match(String((caught as Error).message), /call stack/, `~> ${mode}: the engine's own message`);
     depths[mode] = state.depth;
     if (tracer) {
+      const dives = tracer.byName('dive');
+      // One more span than bodies when the tracer's own startSpan overflowed after recording the span: it never
+      // handed that span back, so nothing can finish it. Every span of a frame whose body ran is finished once.
+      assert.ok(dives.length - state.depth <= 1 && dives.length >= state.depth, `~> one span per frame (${dives.length} for ${state.depth})`);
+      const ran = dives.slice(0, state.depth);
+      const unfinished = ran.filter((s) => s.finishCount !== 1).length;
+      assert.is(unfinished, 0, `~> every frame's span finished once, the ones cut off by the overflow too (${unfinished} not)`);
+      assert.ok(ran.every((s) => s.tags.error === true), '~> each tagged with the error that unwound it');
       assert.ok(tracer.byName('sum').every((s) => s.finishCount === 1), '~> the next call is traced normally');
       assert.equal(faultCounts(), {}, '~> no secondary fault while unwinding');
     }
@@ -213,6 +221,31 @@ c34('C2.34 stack overflow: the host RangeError, ≥ 50 % of the plain depth, the
   assert.ok(depths['traced, no tracer'] >= depths.plain * 0.5, `~> no tracer: ${depths['traced, no tracer']} of ${depths.plain}`);
   assert.ok(depths['traced, recording'] >= depths.plain * 0.5, `~> recording: ${depths['traced, recording']} of ${depths.plain}`);
   console.log(`C2.34 depth reached: plain ${depths.plain}, traced no tracer ${depths['traced, no tracer']}, traced recording ${depths['traced, recording']}`);
+});
+/** Tracers do more when a span ends (processors, exporters) than when it starts: this one 60 frames more. */
+class DeepFinishSpan extends RecordedSpan {
+  override finish(t?: number): void {
+    const descend = (n: number): void => (n === 0 ? super.finish(t) : descend(n - 1));
+    descend(60);
+  }
+}
+class DeepFinishTracer extends RecordingTracer {
+  protected override newSpan(): RecordedSpan {
+    return new DeepFinishSpan(this);
+  }
+}
+c34('C2.34 stack overflow with a tracer whose finish needs more stack than its start: every span still finished once', () => {
+  const { mod } = loadRecursion('traced, no tracer');
+  const tracer = new DeepFinishTracer();
+  setTracer(tracer);
+  const state = { depth: 0 };
+  assert.throws(() => mod.dive(state), (e: unknown) => e instanceof RangeError);
+  const ran = tracer.byName('dive').slice(0, state.depth);
+  assert.is(ran.length, state.depth);
+  const unfinished = ran.filter((s) => s.finishCount !== 1).length;
+  assert.is(unfinished, 0, `~> the frames with no stack left to end their span are ended by the first with enough (${unfinished} not)`);
+  assert.is(activeSpan(), undefined, '~> and the context is the one before');
+  assert.equal(faultCounts(), {});
 });
 c34.run();
 
