@@ -1,13 +1,15 @@
 /**
- * mysql2 3.x: a `mysql2.query` / `mysql2.execute` span per statement and a `mysql2.connect` span per connection
- * a pool opens, for the callback and the promise API (`mysql2/promise` calls the callback API underneath).
+ * mysql2 3.x: a `mysql2.query` / `mysql2.execute` span per statement, a `mysql2.prepare` span per `prepare()`
+ * (then a `mysql2.execute` span per `statement.execute()`), and a `mysql2.connect` span per connection a pool
+ * opens, for the callback and the promise API (`mysql2/promise` calls the callback API underneath).
  *
  * mysql2 3.24 publishes diagnostics channels (`mysql2:query`, ...), but the query channel carries the SQL after
  * mysql2 has inlined the parameter values into it, with no template beside it: recording it would record the
- * values. So this patches `query`, `execute` and `connect` where `Connection` inherits them, and the pool's
- * `getConnection` only to run a waiting caller's callback in that caller's context. A statement's end comes from
- * mysql2's own callback (the promise API's too), or for a streamed query from its `end`/`error` events, observed
- * without adding a listener.
+ * values. So this patches `query`, `execute`, `prepare` and `connect` where `Connection` inherits them, `execute`
+ * of the prepared statements' class (mysql2 does not export it: it is patched when `prepare` first yields one),
+ * and the pool's `getConnection` only to run a waiting caller's callback in that caller's context. A statement's
+ * end comes from mysql2's own callback (the promise API's too), or for a streamed query from its `end`/`error`
+ * events, observed without adding a listener. `statement.close()` is not a span: the server never answers it.
  */
 import { Tags as OT, type Tracer } from 'opentracing';
 import { reportFault } from '../safe';
@@ -41,7 +43,12 @@ export interface Mysql2Response {
 
 export type Mysql2Options = SqlOptions<Mysql2Request, Mysql2Response>;
 
-export const MYSQL2_SPAN = { query: 'mysql2.query', execute: 'mysql2.execute', connect: 'mysql2.connect' } as const;
+export const MYSQL2_SPAN = {
+  query: 'mysql2.query',
+  execute: 'mysql2.execute',
+  prepare: 'mysql2.prepare',
+  connect: 'mysql2.connect',
+} as const;
 
 /** The parts of mysql2's connection and commands this wrapper reads. */
 interface Connection {
@@ -49,6 +56,11 @@ interface Connection {
   readonly _handshakePacket?: unknown;
 }
 type Callback = (...args: any[]) => unknown;
+/** A prepared statement, as `prepare` yields it: its SQL and the connection it belongs to. */
+interface Statement {
+  readonly query?: unknown;
+  readonly _connection?: Connection;
+}
 interface Command {
   sql?: unknown;
   values?: unknown;
@@ -118,7 +130,7 @@ function isCommand(value: unknown): value is Command {
 
 /** `query` and `execute` take `(sql | options | command, values?, callback?)`; the callback is the last function. */
 function tracedStatement(name: string, original: Callback, live: Installation<Mysql2Options>) {
-  return function statement(this: Connection, sql: any, values?: any, callback?: any): unknown {
+  return function statement(this: Connection, sql: any, values?: any): unknown {
     const tracer = live.tracer();
     if (tracer === undefined || sql == null) return original.apply(this, arguments as unknown as unknown[]);
     const command = isCommand(sql) ? sql : undefined;
@@ -131,22 +143,84 @@ function tracedStatement(name: string, original: Callback, live: Installation<My
       reportFault(name, error); // a throwing getter on the options: run the statement untraced
     }
     if (call === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    if (!command) return runStatement(call, original, this, Array.from(arguments));
     try {
-      if (command) {
-        if (typeof command.onResult === 'function') command.onResult = endingCallback(call, command.onResult, response);
-        else watchEvents(command, call);
-        return original.apply(this, arguments as unknown as unknown[]);
-      }
-      if (typeof values === 'function') return original.call(this, sql, endingCallback(call, values, response));
-      if (typeof callback === 'function') return original.call(this, sql, values, endingCallback(call, callback, response));
-      const emitter = original.apply(this, arguments as unknown as unknown[]) as Command;
-      if (emitter && typeof emitter.emit === 'function') watchEvents(emitter, call);
-      else call.child.finish();
-      return emitter;
+      if (typeof command.onResult === 'function') command.onResult = endingCallback(call, command.onResult, response);
+      else watchEvents(command, call);
+      return original.apply(this, arguments as unknown as unknown[]);
     } catch (error) {
       call.end(error);
       throw error;
     }
+  };
+}
+
+/**
+ * Runs a statement whose span has started: its callback (the first function among `args`) ends the span, or
+ * without one the command mysql2 returns does, by its events.
+ */
+function runStatement(call: CallSpan<Mysql2Response>, original: Callback, self: unknown, args: unknown[]): unknown {
+  try {
+    const at = args.findIndex((arg) => typeof arg === 'function');
+    if (at >= 0) {
+      args[at] = endingCallback(call, args[at] as Callback, response);
+      return original.apply(self, args.slice(0, at + 1));
+    }
+    const emitter = original.apply(self, args) as Command;
+    if (emitter && typeof emitter.emit === 'function') watchEvents(emitter, call);
+    else call.child.finish();
+    return emitter;
+  } catch (error) {
+    call.end(error);
+    throw error;
+  }
+}
+
+/** `statement.execute(values?, callback?)` of a prepared statement: a `mysql2.execute` span with its SQL. */
+function tracedStatementExecute(original: Callback, live: Installation<Mysql2Options>) {
+  return function execute(this: Statement, values?: unknown): unknown {
+    const tracer = live.tracer();
+    if (tracer === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    let call: CallSpan<Mysql2Response> | undefined;
+    try {
+      const params = typeof values === 'function' ? undefined : values;
+      call = startStatement(MYSQL2_SPAN.execute, this._connection ?? {}, this.query, params, live, tracer);
+    } catch (error) {
+      reportFault(MYSQL2_SPAN.execute, error);
+    }
+    if (call === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    return runStatement(call, original, this, Array.from(arguments));
+  };
+}
+
+/**
+ * `prepare(sql | options, callback?)`: a `mysql2.prepare` span (no hooks: nothing is bound yet) ended as a
+ * statement is. The first statement a callback gets hands its class to `patchStatements`.
+ */
+function tracedPrepare(original: Callback, live: Installation<Mysql2Options>, patchStatements: (statement: object) => void) {
+  let patched = false;
+  const patching = (callback: Callback) =>
+    function (this: unknown, error: unknown, statement: unknown) {
+      if (!patched && typeof statement === 'object' && statement !== null && live.on) {
+        patched = true;
+        patchStatements(statement);
+      }
+      return callback.apply(this, arguments as unknown as unknown[]);
+    };
+  return function prepare(this: Connection, options: unknown, callback?: unknown): unknown {
+    const args = Array.from(arguments);
+    if (!patched && typeof callback === 'function') args[1] = patching(callback as Callback);
+    const tracer = live.tracer();
+    if (tracer === undefined) return original.apply(this, args);
+    let call: CallSpan<Mysql2Response> | undefined;
+    try {
+      const sql = typeof options === 'string' ? options : (options as { sql?: unknown } | null)?.sql;
+      const child = startClientSpan(MYSQL2_SPAN.prepare, { ...baseTags(this, live), [OT.DB_STATEMENT]: typeof sql === 'string' ? sql : undefined }, tracer);
+      call = child && new CallSpan(child, undefined, undefined, 'hook.mysql2.response');
+    } catch (error) {
+      reportFault(MYSQL2_SPAN.prepare, error);
+    }
+    return call === undefined ? original.apply(this, args) : runStatement(call, original, this, args);
   };
 }
 
@@ -184,9 +258,14 @@ export const mysql2 = defineWrapper<Mysql2Options>({
       throw new ClientInstallError('ts-traced: cannot trace mysql2: Connection.prototype.query/execute were not found');
     }
     const live = new Installation(options);
+    const patchStatements = (statement: object) => {
+      const owner = ownerOf(Object.getPrototypeOf(statement), 'execute');
+      if (owner && live.on) undo.push(wrapMethod(owner, 'execute', (original) => tracedStatementExecute(original, live)));
+    };
     const undo = [
       wrapMethod(connection, 'query', (original) => tracedStatement(MYSQL2_SPAN.query, original, live)),
       wrapMethod(connection, 'execute', (original) => tracedStatement(MYSQL2_SPAN.execute, original, live)),
+      wrapMethod(connection, 'prepare', (original) => tracedPrepare(original, live, patchStatements)),
       wrapMethod(connection, 'connect', (original) => tracedConnect(original, live)),
     ];
     const pool = ownerOf(exports.Pool?.prototype, 'getConnection');

@@ -1,8 +1,8 @@
 /**
  * mysql2 against the real MariaDB on 127.0.0.1: `query` and `execute` in the callback, promise and streamed forms,
- * pools (including callers queued for a connection), connection failures, the library's own error behaviour,
- * hooks, install/uninstall, and that parameter values never reach a span (mysql2 inlines them into the SQL it
- * sends) unless asked for.
+ * prepared statements (`prepare`, `statement.execute`, `statement.close`), pools (including callers queued for a
+ * connection), connection failures, the library's own error behaviour, hooks, install/uninstall, and that
+ * parameter values never reach a span (mysql2 inlines them into the SQL it sends) unless asked for.
  */
 import { randomBytes } from 'node:crypto';
 import * as mysql from 'mysql2';
@@ -17,6 +17,7 @@ import { closedPort } from '../../helpers/closed-port';
 import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
 import { SERVICES, serviceAvailable } from '../../helpers/services';
+import { untracedThenTraced } from '../../helpers/untraced-then-traced';
 
 const connection = {
   host: SERVICES.mariadb.host,
@@ -33,6 +34,7 @@ const poolProto = Object.getPrototypeOf((mysql as unknown as { Pool: { prototype
 const snapshot = () => ({
   query: connectionProto.query,
   execute: connectionProto.execute,
+  prepare: connectionProto.prepare,
   connect: connectionProto.connect,
   getConnection: poolProto.getConnection,
 });
@@ -44,6 +46,10 @@ const firstFrame = (error: unknown) => String((error as Error).stack).split('\n'
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Done = (err: mysql.QueryError | null, rows?: any) => void;
+/** A callback-API prepared statement, as `prepare` yields it (its `execute` without a callback returns the command). */
+type Statement = mysql.PrepareStatementInfo & { execute(values?: unknown): mysql.Query };
+const prepared = (c: mysql.Connection, sql: string) =>
+  new Promise<Statement>((resolve, reject) => c.prepare(sql, (err, statement) => (err ? reject(err) : resolve(statement as Statement))));
 
 async function main(): Promise<void> {
   const up = await serviceAvailable('mariadb');
@@ -218,11 +224,7 @@ async function main(): Promise<void> {
     // mysql2/promise points the error's stack at the caller: one call site for both runs.
     let thrown: unknown;
     const attempt = () => conn.query('SELEC 1').then(outcome, (e) => outcome((thrown = e)));
-    mysql2.uninstall();
-    const untraced = await attempt();
-    mysql2.install();
-    const tracer = installRecordingTracer();
-    const traced = await attempt();
+    const { untraced, traced, tracer } = await untracedThenTraced(mysql2, attempt);
     assert.equal(traced, untraced);
     assert.is(traced.code, 'ER_PARSE_ERROR');
     assert.match(String(traced.frame), /mysql2\.test\.ts/, "~> mysql2's own stack rewrite, pointing at the caller");
@@ -291,11 +293,7 @@ async function main(): Promise<void> {
       process.off('unhandledRejection', listener);
       return seen.map((e) => (e as { code?: string }).code);
     };
-    mysql2.uninstall();
-    const untraced = await count();
-    mysql2.install();
-    const tracer = installRecordingTracer();
-    const traced = await count();
+    const { untraced, traced, tracer } = await untracedThenTraced(mysql2, count);
     assert.equal(untraced, ['ER_PARSE_ERROR']);
     assert.equal(traced, untraced);
     assert.equal(statements(tracer).map((s) => [s.tags.error, s.finishCount]), [[true, 1]]);
@@ -342,11 +340,7 @@ async function main(): Promise<void> {
       victim.destroy();
       return events;
     };
-    mysql2.uninstall();
-    const untraced = await scenario();
-    mysql2.install();
-    const tracer = installRecordingTracer();
-    const traced = await scenario();
+    const { untraced, traced, tracer } = await untracedThenTraced(mysql2, scenario);
     assert.equal(traced, untraced);
     const sleep = statements(tracer).find((s) => s.tags['db.statement'] === 'SELECT SLEEP(5)');
     assert.equal([sleep?.tags.error, sleep?.finishCount], [true, 1]);
@@ -358,6 +352,160 @@ async function main(): Promise<void> {
     raw.end();
   });
   errors.run();
+
+  // -------------------------------------------------------------------------------------------------------------
+  const prepare = suite('mysql2 prepared statements');
+  const pt = up ? prepare : prepare.skip;
+  /** The prepared statements' class's own `execute` (mysql2 does not export the class). */
+  let ownStatementExecute: unknown;
+  prepare.before(async () => {
+    if (!up) return;
+    mysql2.uninstall();
+    raw = mysql.createConnection(connection);
+    ownStatementExecute = Object.getPrototypeOf(await prepared(raw, 'SELECT 1')).execute;
+    mysql2.install();
+    conn = await mysqlPromise.createConnection(connection);
+  });
+  prepare.after.each(() => setTracer(undefined));
+  const statementExecute = (statement: object) => Object.getPrototypeOf(statement).execute as unknown;
+
+  pt('prepare() is a mysql2.prepare span, each statement.execute() a mysql2.execute span with the prepared SQL; close() none', async () => {
+    const tracer = installRecordingTracer();
+    const parent = tracer.startSpan('parent');
+    const results = await withSpan(parent, async () => {
+      const statement = await conn.prepare('SELECT ? AS v, ? + 1 AS n');
+      const rows = [(await statement.execute(['x', 1]))[0], (await statement.execute(['y', 2]))[0]];
+      await statement.close();
+      return rows;
+    });
+    assert.equal(results, [[{ v: 'x', n: 2 }], [{ v: 'y', n: 3 }]], "~> mysql2's results");
+    const spans = tracer.started.filter((s) => s.name.startsWith('mysql2.'));
+    assert.equal(
+      spans.map((s) => [s.name, s.tags['db.statement'], s.parent === (parent as unknown), s.finishCount]),
+      [
+        ['mysql2.prepare', 'SELECT ? AS v, ? + 1 AS n', true, 1],
+        ['mysql2.execute', 'SELECT ? AS v, ? + 1 AS n', true, 1],
+        ['mysql2.execute', 'SELECT ? AS v, ? + 1 AS n', true, 1],
+      ],
+      '~> close() sends a packet the server never answers: no span',
+    );
+    assert.equal(
+      { ...spans[1].tags },
+      {
+        'span.kind': 'client',
+        component: 'mysql2',
+        'db.type': 'sql',
+        'db.instance': connection.database,
+        'db.user': connection.user,
+        'db.statement': 'SELECT ? AS v, ? + 1 AS n',
+        'peer.hostname': connection.host,
+        'peer.port': connection.port,
+      },
+      '~> the tags of mysql2.execute, no parameter values',
+    );
+  });
+
+  pt("callback API: each callback once, span ended first, in the caller's context; a streamed execute ends at 'end'", async () => {
+    const tracer = installRecordingTracer();
+    const parent = tracer.startSpan('parent');
+    const seen: unknown[] = [];
+    const open = () => tracer.started.filter((s) => s.name.startsWith('mysql2.') && s.finishCount === 0).length;
+    const note = (what: string, err: unknown, value?: unknown) => seen.push([what, err, value, activeSpan() === (parent as unknown), open()]);
+    await new Promise<void>((resolve, reject) =>
+      withSpan(parent, () =>
+        raw.prepare('SELECT ? AS v', (err, statement) => {
+          note('prepare', err);
+          (statement as Statement).execute(['a'], (err2: unknown, rows: any) => {
+            note('execute', err2, rows[0].v);
+            const rowsSeen: unknown[] = [];
+            const command = (statement as Statement).execute(['b']);
+            assert.is(command.listenerCount('error'), 0, '~> no listener added');
+            command.on('result', (row: any) => rowsSeen.push(row.v));
+            command.on('error', reject);
+            command.on('end', () => {
+              seen.push(['end', rowsSeen, open()]); // an event: it runs where mysql2 emits it, as untraced
+              statement.close();
+              resolve();
+            });
+          });
+        }),
+      ),
+    );
+    assert.equal(seen, [
+      ['prepare', null, undefined, true, 0],
+      ['execute', null, 'a', true, 0],
+      ['end', ['b'], 0],
+    ]);
+    assert.equal(
+      tracer.started.filter((s) => s.name.startsWith('mysql2.')).map((s) => [s.name, s.parent === (parent as unknown), s.finishCount]),
+      [
+        ['mysql2.prepare', true, 1],
+        ['mysql2.execute', true, 1],
+        ['mysql2.execute', true, 1],
+      ],
+    );
+  });
+
+  pt('a bad SQL fails the prepare span, a closed statement its execute span; both reject as untraced', async () => {
+    const failure = (e: { code?: string; message: string }) => [e.code, e.message.replace(/\(\d+\)/, '(id)')];
+    const scenario = async () => {
+      const bad = await conn.prepare('SELEC ?').then(() => 'prepared', failure);
+      const statement = await conn.prepare('SELECT ? AS closed');
+      await statement.close();
+      const closed = await statement.execute([1]).then(() => 'executed', failure);
+      conn.unprepare('SELECT ? AS closed');
+      return [bad, closed];
+    };
+    const { untraced, traced, tracer } = await untracedThenTraced(mysql2, scenario);
+    assert.equal(traced, untraced);
+    assert.equal(untraced.map((o) => o[0]), ['ER_PARSE_ERROR', 'ER_UNKNOWN_STMT_HANDLER']);
+    assert.equal(
+      tracer.started.map((s) => [s.name, s.tags['db.statement'], s.tags.error, s.finishCount]),
+      [
+        ['mysql2.prepare', 'SELEC ?', true, 1],
+        ['mysql2.prepare', 'SELECT ? AS closed', undefined, 1],
+        ['mysql2.execute', 'SELECT ? AS closed', true, 1],
+      ],
+    );
+    assert.match(String(tracer.started[2].logs[0].message), /Unknown prepared statement handler/);
+  });
+
+  pt('a statement prepared with no tracer is traced once one is set; no tracer, no span', async () => {
+    setTracer(undefined);
+    const statement = await prepared(raw, 'SELECT ? AS later');
+    const run = (value: number) => new Promise((resolve) => statement.execute([value], (_err: unknown, rows: any) => resolve(rows[0].later)));
+    assert.is(await run(1), 1);
+    const tracer = installRecordingTracer();
+    assert.is(await run(2), 2);
+    setTracer(undefined);
+    assert.is(await run(3), 3);
+    statement.close();
+    assert.equal(tracer.started.map((s) => [s.name, s.finishCount]), [['mysql2.execute', 1]]);
+  });
+
+  pt("uninstall restores the statements' own execute, and a statement made while installed stops recording", async () => {
+    const statement = await prepared(raw, 'SELECT ? AS kept');
+    assert.is.not(statementExecute(statement), ownStatementExecute, '~> patched while installed');
+    mysql2.uninstall();
+    assert.is(statementExecute(statement), ownStatementExecute, '~> the very same function after uninstall');
+    assert.equal(snapshot(), originals);
+    const tracer = installRecordingTracer();
+    const rows = await new Promise((resolve) => statement.execute([4], (_err: unknown, r: any) => resolve(r)));
+    const again = await conn.prepare('SELECT ? AS again');
+    await again.execute([5]);
+    statement.close();
+    await again.close();
+    assert.equal(rows, [{ kept: 4 }]);
+    assert.is(tracer.started.length, 0);
+    mysql2.install();
+  });
+
+  prepare.after(async () => {
+    if (!up) return;
+    await conn.end();
+    raw.end();
+  });
+  prepare.run();
 
   // -------------------------------------------------------------------------------------------------------------
   const hooks = suite('mysql2 hooks');
@@ -393,6 +541,19 @@ async function main(): Promise<void> {
     ]);
     const [span] = statements(tracer);
     assert.equal([span.tags['app.request'], span.tags['app.rows'], span.tags['peer.service']], [true, 1, 'orders-db']);
+  });
+
+  ht("statement.execute() passes the prepared SQL and its values to requestHook and rows to responseHook; prepare() runs no hook", async () => {
+    const tracer = installRecordingTracer();
+    const requests: unknown[] = [];
+    const responses: unknown[] = [];
+    mysql2.install({ requestHook: (_span, request) => requests.push([request.sql, request.values]), responseHook: (_span, response) => responses.push(response.rows) });
+    const statement = await conn.prepare('SELECT ? AS v');
+    await statement.execute([6]);
+    await statement.close();
+    assert.equal(requests, [['SELECT ? AS v', [6]]]);
+    assert.equal(responses, [[{ v: 6 }]]);
+    assert.equal(tracer.started.map((s) => s.name), ['mysql2.prepare', 'mysql2.execute']);
   });
 
   ht('throwing hooks do no harm: same result, span finished, each fault counted', async () => {
@@ -446,6 +607,13 @@ async function main(): Promise<void> {
       await c.query(`INSERT INTO ${table}_s (n) VALUES (?)`, [secret]).catch(() => 'Incorrect integer value: echoed');
       await c.query('SELECT ? FROM', [secret]).catch(() => 'syntax error near the inlined value: echoed');
       await c.execute(`INSERT INTO ${table}_s (n) VALUES (?)`, [secret]).catch(() => 'echoed by execute too');
+      const select = await c.prepare(`SELECT * FROM ${table}_s WHERE email = ?`);
+      await select.execute([secret]);
+      const insert = await c.prepare(`INSERT INTO ${table}_s (n) VALUES (?)`);
+      await insert.execute([secret]).catch(() => 'echoed by a prepared statement');
+      const statement = await prepared(cb, 'SELECT ? AS s');
+      await new Promise((resolve) => statement.execute([secret], resolve));
+      await new Promise((resolve) => statement.execute([secret]).on('end', resolve));
     } finally {
       await c.end();
       await named.end();
@@ -459,8 +627,8 @@ async function main(): Promise<void> {
     mysql2.install();
     const secret = secretMarker();
     await plantAll(secret);
-    assert.ok(statements(tracer).length >= 13, '~> every statement was traced');
-    assert.ok(statements(tracer).filter((s) => s.tags.error).length >= 3, '~> including the failing ones');
+    assert.ok(statements(tracer).length >= 17, '~> every statement was traced, prepared ones included');
+    assert.ok(statements(tracer).filter((s) => s.tags.error).length >= 4, '~> including the failing ones');
     assert.equal(findMarker(tracer.started, secret), []);
   });
 
@@ -472,12 +640,14 @@ async function main(): Promise<void> {
     try {
       await c.execute('SELECT ? AS s, ? AS n', [secret, 5]);
       await c.query('SELECT :email AS e', { email: secret });
+      await (await c.prepare('SELECT ? AS p')).execute([secret]);
     } finally {
       await c.end();
     }
     assert.equal(statements(tracer).map((s) => s.tags['db.parameters']), [
       JSON.stringify([secret, '5']),
       JSON.stringify({ email: secret }),
+      JSON.stringify([secret]),
     ]);
     assert.ok(findMarker(tracer.started, secret).length > 0);
   });
