@@ -102,7 +102,9 @@ async function requests(): Promise<void> {
 
   const single = new Agent({ keepAlive: true, maxSockets: 1 });
   let socket: Socket | undefined;
-  server.on('connection', (s: Socket) => (socket ??= s));
+  // Once: a listener left on would take the next connection too (the first aborted request's), and that
+  // socket keeps its response, request and span.
+  server.once('connection', (s: Socket) => (socket = s));
   const counts = () => socket!.eventNames().map((e) => `${String(e)}=${socket!.listenerCount(e)}`).sort().join(' ');
   await get(port, '/first', single);
   const early = counts();
