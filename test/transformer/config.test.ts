@@ -51,7 +51,7 @@ loading('uses the defaults with no file and no options: rules off, markers on', 
   const root = project({});
   const { config, diagnostics } = load(root);
   assert.equal(diagnostics, []);
-  assert.equal(config, { ...DEFAULTS, baseDir: root, configFile: undefined });
+  assert.equal(config, { ...DEFAULTS, baseDir: root, configFile: undefined, rules: [] });
   assert.is(config.requireActiveTrace, true, '~> rule-selected spans need an active trace by default');
   assert.is(config.include, undefined, '~> no include: rules select nothing');
 });
@@ -135,6 +135,30 @@ loading('a missing explicit file without a tsconfig names the plugin options; a 
   assert.equal(lines(root, load(root, { config: 'conf' }, false)), [
     `TT1005 cannot read config file ${join(root, 'conf')}, named by "config" in the ts-traced plugin options: it is a directory.`,
   ]);
+});
+
+loading('keeps each rule with its key path and the line and column of its element, in the source it comes from', () => {
+  const root = project({
+    'traced.config.json': `{\n  "include": [\n    "src/**",\n    "lib/**"\n  ],\n  "functions": { "include": ["charge*"] }\n}\n`,
+    'tsconfig.json': TSCONFIG(`{ "transform": "ts-traced/transformer", "include": ["app/**"] }`),
+  });
+  const where = (config: LoadedConfig['config']) =>
+    config.rules.map((r) => {
+      const { line, character } = r.at!.file.getLineAndCharacterOfPosition(r.at!.start);
+      return `${r.path} ${r.list}[${r.index}] "${r.pattern}" ${r.origin} ${r.at!.file.fileName.slice(root.length + 1)}:${line + 1}:${character + 1}`;
+    });
+  assert.equal(where(load(root).config), [
+    'include[0] include[0] "src/**" file traced.config.json:3:5',
+    'include[1] include[1] "lib/**" file traced.config.json:4:5',
+    'functions.include[0] functions.include[0] "charge*" file traced.config.json:6:30',
+  ]);
+  const merged = load(root, { transform: 'ts-traced/transformer', include: ['app/**'] }).config;
+  assert.equal(where(merged), [
+    'include[0] include[0] "app/**" options tsconfig.json:4:59',
+    'functions.include[0] functions.include[0] "charge*" file traced.config.json:6:30',
+  ], '~> a list the plugin options give is theirs, at its place in the tsconfig entry');
+  const inCode = load(root, { include: ['other/**'] }).config.rules[0]!;
+  assert.equal([inCode.origin, inCode.at], ['options', undefined], '~> options given in code that the tsconfig does not hold: no position');
 });
 
 loading.run();

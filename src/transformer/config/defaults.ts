@@ -14,9 +14,9 @@ export const DEFAULTS = {
   exportedOnly: false,
   requireActiveTrace: true,
   tags: {},
-} as const satisfies Omit<ResolvedConfig, 'baseDir' | 'configFile'>;
+} as const satisfies Omit<ResolvedConfig, 'baseDir' | 'configFile' | 'rules'>;
 
 /** The configuration in effect without any file or option: markers select, rules select nothing. */
 export function defaultConfig(baseDir: string): ResolvedConfig {
-  return { ...DEFAULTS, baseDir };
+  return { ...DEFAULTS, baseDir, rules: [] };
 }

@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
 import { toDiagnostic, tracedError, TracedError } from '../diagnostics';
 import { DEFAULTS } from './defaults';
+import { rulesOf, type ConfigSource } from './rules';
 import type { ResolvedConfig, TracedConfig, TracedPluginOptions } from './types';
 import { nodeAt, validateConfig, type ConfigFault } from './validate';
 
@@ -113,7 +114,7 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
   const explicit = fromOptions.config === undefined ? undefined : resolve(options.projectRoot, fromOptions.config);
   const path = explicit ?? resolve(options.projectRoot, CONFIG_FILE);
   const read = readText(path);
-  let fromFile: TracedConfig = {};
+  let fromFile: ConfigSource = { value: {} };
   let usedFile: string | undefined;
   if ('text' in read) {
     const { doc, fault } = parseJson(ts, path, read.text);
@@ -123,7 +124,7 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
     else {
       const faults = validateConfig(ts, doc.value, 'file', doc.root);
       for (const f of faults) diagnostics.push(toDiagnostic(ts, doc.file, f.node, f.error));
-      if (!faults.length) [fromFile, usedFile] = [doc.value as TracedConfig, path];
+      if (!faults.length) [fromFile, usedFile] = [{ value: doc.value as TracedConfig, json: doc }, path];
     }
   } else if (explicit || 'unreadable' in read) {
     const from = explicit && where;
@@ -133,8 +134,9 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
         : tracedError('TT1005', { file: path, from, reason: read.unreadable });
     reportOption({ error, node: explicit && plugin ? nodeAt(ts, plugin.entry, ['config']) : undefined }, true);
   }
-  const config = merge(fromFile, fromOptions, usedFile ? dirname(usedFile) : options.projectRoot, usedFile);
-  return { config, diagnostics };
+  const optionSource: ConfigSource = { value: fromOptions, json: plugin && { file: plugin.file, root: plugin.entry } };
+  const config = merge(fromFile.value, fromOptions, usedFile ? dirname(usedFile) : options.projectRoot, usedFile);
+  return { config: { ...config, rules: rulesOf(ts, fromFile, optionSource) }, diagnostics };
 }
 
 /** Defaults, then the file, then the plugin options; `functions` and `tags` merge key by key. */
@@ -143,7 +145,7 @@ function merge(
   options: TracedConfig,
   baseDir: string,
   configFile: string | undefined,
-): ResolvedConfig {
+): Omit<ResolvedConfig, 'rules'> {
   const pick = <K extends keyof TracedConfig>(key: K) => options[key] ?? file[key];
   return {
     enabled: pick('enabled') ?? DEFAULTS.enabled,

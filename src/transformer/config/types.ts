@@ -3,6 +3,7 @@
  * entry in tsconfig (`{ "transform": "ts-traced/transformer", ...options }`), which is merged over the file.
  * traced.schema.json describes the same keys for editors; keep the two in step.
  */
+import type * as ts from 'typescript';
 import type { TagValue } from '../../contract';
 
 /** Syntactic kinds of function that config rules can select. */
@@ -103,4 +104,22 @@ export interface ResolvedConfig {
   readonly baseDir: string;
   /** Absolute path of the config file read, if any. */
   readonly configFile?: string;
+  /** Every `include` glob and `functions.include` pattern in effect, with where it is written. */
+  readonly rules: readonly ConfigRule[];
+}
+
+/**
+ * A config rule: one `include` module glob or one `functions.include` name pattern, and where it is written, so a
+ * rule that selects nothing in the whole program can be reported at its line (TT1008).
+ */
+export interface ConfigRule {
+  /** Its key path: `include[0]`, `functions.include[1]`. */
+  readonly path: string;
+  readonly list: 'include' | 'functions.include';
+  readonly index: number;
+  readonly pattern: string;
+  /** Which of the two sources holds it: traced.config.json, or the tsconfig plugin entry (or options given in code). */
+  readonly origin: 'file' | 'options';
+  /** The list element in that source's JSON; absent for options given in code. */
+  readonly at?: { readonly file: ts.SourceFile; readonly start: number; readonly length: number };
 }

@@ -44,6 +44,11 @@ export function keyPath(segments: readonly (string | number)[]): string {
   return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('') || '(root)';
 }
 
+/** The value at `segments` in a parsed config (`['functions', 'include']`), or undefined. */
+export function valueAt(value: unknown, segments: readonly (string | number)[]): unknown {
+  return segments.reduce<any>((v, k) => v?.[k], value);
+}
+
 /** The property (its key) or array element at `segments` under `root`, as far as the path exists. */
 export function nodeAt(ts: TS, root: ts.Node | undefined, segments: readonly (string | number)[]): ts.Node | undefined {
   let node = root;
@@ -129,7 +134,7 @@ function globFaults(ts: TS, value: Schema, root: ts.Node | undefined): ConfigFau
   const lists: (string | number)[][] = [['include'], ['exclude'], ['functions', 'include'], ['functions', 'exclude']];
   const faults: ConfigFault[] = [];
   for (const path of lists) {
-    const list = path.reduce<any>((v, k) => v?.[k], value);
+    const list = valueAt(value, path);
     if (!Array.isArray(list)) continue;
     list.forEach((glob, i) => {
       if (typeof glob !== 'string' || !glob) return; // the schema reports these
