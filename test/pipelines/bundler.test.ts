@@ -4,13 +4,12 @@
  * tracer and with one, and record the tspc build's spans; stack traces through the bundle's source map name
  * the source line. A marker error fails the build with its position.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bundle, packageUnderTest, referenceRuns, runApp, stageApp, TMP } from './harness';
+import { bundle, packageUnderTest, referenceRuns, runApp, stackFrame, stageApp, stageStackApp, TMP } from './harness';
 
 type Bundler = typeof import('../../src/bundler');
 
@@ -29,19 +28,6 @@ async function viteBuild(app: string, entry: string, outDir: string): Promise<vo
     build: { ssr: entry, outDir, sourcemap: true, minify: false, rollupOptions: { output: { entryFileNames: 'main.mjs' } } },
   });
 }
-
-// One line for creating and throwing: Vite's own transform folds `const e = new Error(); throw e;` into one throw.
-const STACK = `/** @traced */
-export function fail(reason: string): never {
-  throw new Error(reason);
-}
-
-try {
-  fail('boom');
-} catch (error) {
-  console.log((error as Error).stack!.split('\\n')[1].trim());
-}
-`;
 
 const bundler = suite('ts-traced/bundler');
 
@@ -69,16 +55,13 @@ bundler('Vite (server-side build): the plain transcript, the tspc build\'s spans
 
 for (const tool of ['esbuild', 'vite'] as const) {
   bundler(`${tool}: stack traces through the bundle's source map name the source line and column`, async () => {
-    const app = stageApp(`bundler-stack-${tool}`, 'module');
-    writeFileSync(join(app, 'src', 'stack.ts'), STACK);
+    const app = stageStackApp(`bundler-stack-${tool}`, 'module');
     if (tool === 'esbuild') {
       const plugin = tracedBundler().esbuild({ tsconfig: join(app, 'tsconfig.json') });
       await bundle(join(app, 'src', 'stack.ts'), join(app, 'out', 'main.mjs'), 'esm', [plugin]);
     } else await viteBuild(app, 'src/stack.ts', 'out');
-    const run = spawnSync(process.execPath, ['--enable-source-maps', join(app, 'out', 'main.mjs')], { encoding: 'utf8' });
-    assert.is(run.status, 0, run.stderr);
-    const column = STACK.split('\n')[2].indexOf('new Error') + 1;
-    assert.is(run.stdout.trim(), `at fail (${join(app, 'src', 'stack.ts')}:3:${column})`);
+    const { printed, expected } = stackFrame(app, join(app, 'out', 'main.mjs'));
+    assert.is(printed, expected);
   });
 }
 

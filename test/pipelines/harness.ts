@@ -8,6 +8,7 @@
  *   resolve `ts-traced`, `ts-traced/runtime`, `ts-traced/register` ... to it, as users' apps do.
  * - `stageApp(label, type)` copies test/pipelines/fixtures/app into .tmp/<test>/<label>/ as an ES module or CommonJS package.
  * - `runApp(main, mode, nodeArgs)` runs the app in a child process through the bundled runner.ts.
+ * - `stageStackApp(label, type)` adds src/stack.ts, whose traced function throws; `stackFrame(app, main)` runs its build.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,11 +121,60 @@ export function referenceRuns(): Promise<References> {
   return references;
 }
 
+/**
+ * A traced function that throws, and the first frame of its stack printed. Creating and throwing are one line:
+ * Vite's own transform folds `const e = new Error(); throw e;` into one throw.
+ */
+const STACK = `/** @traced */
+export function fail(reason: string): never {
+  throw new Error(reason);
+}
+
+try {
+  fail('boom');
+} catch (error) {
+  console.log((error as Error).stack!.split('\\n')[1].trim());
+}
+`;
+
+/** The app staged with src/stack.ts (STACK) beside it: build `src/stack.ts`, then check it with `stackFrame`. */
+export function stageStackApp(label: string, type: 'module' | 'commonjs'): string {
+  const app = stageApp(label, type);
+  writeFileSync(join(app, 'src', 'stack.ts'), STACK);
+  return app;
+}
+
+/** Runs a build of src/stack.ts with source maps on: the frame it printed, and the source position expected. */
+export function stackFrame(app: string, main: string): { printed: string; expected: string } {
+  const run = spawnSync(process.execPath, ['--enable-source-maps', main], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${main} exited with ${run.status}:\n${run.stderr}`);
+  const column = STACK.split('\n')[2].indexOf('new Error') + 1;
+  return { printed: run.stdout.trim(), expected: `at fail (${join(app, 'src', 'stack.ts')}:3:${column})` };
+}
+
 /** Runs a command, failing with its output when it exits non-zero. */
 export function sh(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${result.stderr}${result.stdout}`);
   return result.stdout;
+}
+
+/** webpack and Rspack `externals`: the package and opentracing stay `require`s, as in an app that has them installed. */
+export function externalPackages({ request }: { request?: string }, callback: (error?: Error, result?: string) => void): void {
+  if (request && /^(ts-traced|opentracing)(\/|$)/.test(request)) callback(undefined, `commonjs ${request}`);
+  else callback();
+}
+
+type CompileCallback = (error: Error | null, stats?: { hasErrors(): boolean; toString(preset: 'errors-only'): string }) => void;
+
+/** Runs a compiler with webpack's API (webpack, Rspack): `(done) => webpack(config, done)`; resolves with `output` once built without errors. */
+export function compileWith(compile: (done: CompileCallback) => unknown, output: string): Promise<string> {
+  return new Promise((done, fail) =>
+    compile((error, stats) => {
+      if (error || !stats || stats.hasErrors()) return fail(error ?? new Error(stats?.toString('errors-only')));
+      done(output);
+    }),
+  );
 }
 
 /** Bundles `entry` with esbuild (dependencies external), as a user's build would. */

@@ -10,7 +10,7 @@ import ts from 'typescript';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import webpack from 'webpack';
-import { packageUnderTest, referenceRuns, runApp, stageApp, TMP } from './harness';
+import { compileWith, externalPackages, packageUnderTest, referenceRuns, runApp, stageApp, TMP } from './harness';
 
 const fromPackage = (id: string) => {
   packageUnderTest();
@@ -26,16 +26,11 @@ function build(app: string, loaderOptions: object, plugins: webpack.WebpackPlugi
     output: { path: join(app, 'out'), filename: 'main.js', library: { type: 'commonjs2' } },
     resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
     module: { rules: [{ test: /\.ts$/, loader: require.resolve('ts-loader'), options: { configFile: join(app, 'tsconfig.json'), ...loaderOptions } }] },
-    externals: [({ request }, callback) => (request && /^(ts-traced|opentracing)(\/|$)/.test(request) ? callback(undefined, `commonjs ${request}`) : callback())],
+    externals: [externalPackages],
     plugins,
     devtool: 'source-map',
   };
-  return new Promise((done, fail) =>
-    webpack(config, (error, stats) => {
-      if (error || !stats || stats.hasErrors()) return fail(error ?? new Error(stats?.toString('errors-only')));
-      done(join(app, 'out', 'main.js'));
-    }),
-  );
+  return compileWith((done) => webpack(config, done), join(app, 'out', 'main.js'));
 }
 
 const pipelines = suite('webpack');
