@@ -4,7 +4,7 @@
  * tracer is guarded: a faulty tracer never changes what the wrapped library does.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP, type Span, type SpanContext, type Tracer } from 'opentracing';
+import { FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP, type Span, type SpanContext, type SpanOptions, type Tracer } from 'opentracing';
 import { tagError } from './errors';
 import { reportFault, startSpanSafely } from './safe';
 import { activeSpan } from './scope';
@@ -73,13 +73,15 @@ export class ChildSpan {
 /**
  * Starts a child of the active span (or of `parent` when given; `null` starts a new trace), or returns `undefined`
  * when no tracer is set or tracing is suppressed here (the wrapped call then runs exactly as it would without
- * ts-traced). `undefined` tag values are left out.
+ * ts-traced). `undefined` tag values are left out. `startTime` (epoch milliseconds) backdates a span that can
+ * only start once its parent is known.
  */
 export function startChildSpan(
   name: string,
   tags: Tags,
   tracer: Tracer | undefined = state.tracer,
   parentOrNull?: Span | SpanContext | null,
+  startTime?: number,
 ): ChildSpan | undefined {
   if (tracer === undefined || isTracingSuppressed()) return undefined;
   const clean: Record<string, string | number | boolean> = {};
@@ -88,7 +90,10 @@ export function startChildSpan(
     if (value !== undefined) clean[key] = value;
   }
   const parent = parentOrNull === undefined ? activeSpan() : (parentOrNull ?? undefined);
-  const span = startSpanSafely(tracer, name, parent === undefined ? { tags: clean } : { childOf: parent, tags: clean });
+  const options: SpanOptions = { tags: clean };
+  if (parent !== undefined) options.childOf = parent;
+  if (startTime !== undefined) options.startTime = startTime;
+  const span = startSpanSafely(tracer, name, options);
   return span === undefined ? undefined : new ChildSpan(span, tracer);
 }
 

@@ -4,9 +4,12 @@
  * confirms or refuses the message, otherwise when `publish` returns (the broker says nothing more). A delivery is a
  * consumer span, child of the context found in the message (so one trace crosses the broker), or a new trace:
  * never the span that happened to be active where the connection was opened. It is active while the handler runs.
+ * A message polled with `get` is a consumer span of the same parentage, from the call to the message's arrival
+ * (nothing runs inside it: the message goes back to the caller). A `get` that finds the queue empty (`false`) or
+ * fails has no message, so no span: a polling loop would otherwise start a new, empty trace per poll.
  *
- * Patched: `publish` of `Channel` and `ConfirmChannel` (`sendToQueue` goes through it) and `consume` of `Channel`,
- * in both `lib/channel_model.js` and `lib/callback_model.js` (the package exports no classes).
+ * Patched: `publish` of `Channel` and `ConfirmChannel` (`sendToQueue` goes through it), `consume` and `get` of
+ * `Channel`, in both `lib/channel_model.js` and `lib/callback_model.js` (the package exports no classes).
  * `traceConsumer(handler)` gives the consumer span without the patch.
  */
 import { createRequire } from 'node:module';
@@ -16,6 +19,7 @@ import { Tags, type SpanContext, type Tracer } from 'opentracing';
 import { extractContext, startChildSpan, type ChildSpan, type Tags as TagMap } from '../child-span';
 import { withSpan } from '../scope';
 import { state } from '../state';
+import { bindToCaller } from './db';
 import { defineWrapper, runHook, wrapMethod, type ClientOptions } from './install';
 
 /** What `requestHook` receives for a publish. */
@@ -30,7 +34,7 @@ export interface AmqpMessage {
   readonly properties: { readonly headers?: Record<string, unknown> };
 }
 
-/** `requestHook` runs for each publish, `responseHook` for each delivery, with the consumer span. */
+/** `requestHook` runs for each publish, `responseHook` for each delivery (consumed or got), with the consumer span. */
 export type AmqplibOptions = ClientOptions<AmqpPublishInfo, AmqpMessage>;
 
 export interface TraceConsumerOptions extends Pick<AmqplibOptions, 'responseHook' | 'tracer' | 'peerService'> {
@@ -38,7 +42,7 @@ export interface TraceConsumerOptions extends Pick<AmqplibOptions, 'responseHook
   readonly queue?: string;
 }
 
-export const AMQP_SPAN = { publish: 'amqp.publish', consume: 'amqp.consume' } as const;
+export const AMQP_SPAN = { publish: 'amqp.publish', consume: 'amqp.consume', get: 'amqp.get' } as const;
 export const AMQP_TAG = { exchange: 'amqp.exchange', routingKey: 'amqp.routing_key', redelivered: 'amqp.redelivered' } as const;
 const COMPONENT = 'amqplib';
 
@@ -64,7 +68,13 @@ function settle<R>(child: ChildSpan, result: R): R {
   return result;
 }
 
-function consumerSpan(message: AmqpMessage, options: TraceConsumerOptions, tracer: Tracer): ChildSpan | undefined {
+function consumerSpan(
+  message: AmqpMessage,
+  options: TraceConsumerOptions,
+  tracer: Tracer,
+  name: string = AMQP_SPAN.consume,
+  startTime?: number,
+): ChildSpan | undefined {
   const parent: SpanContext | null = extractContext(message.properties?.headers, true, tracer) ?? null;
   const tags: TagMap = {
     [Tags.SPAN_KIND]: Tags.SPAN_KIND_MESSAGING_CONSUMER,
@@ -75,7 +85,17 @@ function consumerSpan(message: AmqpMessage, options: TraceConsumerOptions, trace
     [AMQP_TAG.redelivered]: message.fields?.redelivered,
     [Tags.PEER_SERVICE]: options.peerService,
   };
-  return startChildSpan(AMQP_SPAN.consume, tags, tracer, parent);
+  return startChildSpan(name, tags, tracer, parent, startTime);
+}
+
+/** The span of a `get` of `queue` called at `startTime` that returned `message` (`false` when the queue was empty). */
+function recordGet(message: unknown, queue: unknown, startTime: number, options: AmqplibOptions, tracer: Tracer): void {
+  if (typeof message !== 'object' || message === null) return;
+  const on = { ...options, queue: typeof queue === 'string' ? queue : undefined };
+  const child = consumerSpan(message as AmqpMessage, on, tracer, AMQP_SPAN.get, startTime);
+  if (child === undefined) return;
+  runHook(options.responseHook, child.span, message as AmqpMessage, 'hook.responseHook');
+  child.finish();
 }
 
 /**
@@ -195,7 +215,32 @@ function patchModel(model: Model, options: AmqplibOptions): () => void {
       return original.apply(this, args);
     },
   );
+  /** `get(queue, options)` resolves to the message; the callback model's `get(queue, options, callback)` gets it. */
+  const undoGet = wrapMethod(model.Channel.prototype, 'get', (original: Publish) =>
+    function (this: unknown, ...args: unknown[]) {
+      const tracer = tracerFor();
+      if (tracer === undefined) return original.apply(this, args);
+      const startTime = performance.timeOrigin + performance.now();
+      const record = (message: unknown) => recordGet(message, args[0], startTime, options, tracer);
+      const callback = args[2];
+      if (typeof callback === 'function') {
+        const inCaller = bindToCaller(callback as Publish);
+        args[2] = function (this: unknown, error: unknown, message: unknown) {
+          if (error == null) record(message);
+          return inCaller.apply(this, arguments as unknown as unknown[]);
+        };
+        return original.apply(this, args);
+      }
+      const result = original.apply(this, args);
+      if (!types.isPromise(result)) return result;
+      return promiseThen.call(result, (message: unknown) => {
+        record(message);
+        return message;
+      });
+    },
+  );
   return () => {
+    undoGet();
     undoConsume();
     undoConfirm();
     undoPublish();

@@ -1,7 +1,8 @@
 /**
  * amqplib against the real RabbitMQ (127.0.0.1:5672, guest/guest, AMQP_HOST/AMQP_PORT override): producer spans
- * that inject into message headers, consumer spans that continue the trace across the broker, confirm channels,
- * failures, hooks, redaction, install/uninstall, and `traceConsumer` on its own. Queue names are unique per run.
+ * that inject into message headers, consumer spans that continue the trace across the broker (consumed and polled
+ * with `get`), confirm channels, failures, hooks, redaction, install/uninstall, and `traceConsumer` on its own.
+ * Queue names are unique per run.
  */
 import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
@@ -12,8 +13,7 @@ import { amqplib, traceConsumer } from '../../../src/runtime/clients/amqplib';
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
-import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
-import type { DevSpan } from '../../../src/runtime/dev/span';
+import { installDevTracer } from '../../helpers/dev-tracer';
 import type { RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -22,7 +22,7 @@ import { SERVICES, serviceAvailable } from '../../helpers/services';
 /** The library's own methods, before any install. */
 const models = ['channel_model.js', 'callback_model.js'].map((f) => require(require.resolve('amqplib').replace(/channel_api\.js$/, `lib/${f}`)));
 const ownMethods = () =>
-  models.flatMap((m) => [m.Channel.prototype.publish, m.ConfirmChannel.prototype.publish, m.Channel.prototype.consume]);
+  models.flatMap((m) => [m.Channel.prototype.publish, m.ConfirmChannel.prototype.publish, m.Channel.prototype.consume, m.Channel.prototype.get]);
 const originals = ownMethods();
 
 const { host, port } = SERVICES.rabbitmq;
@@ -61,6 +61,16 @@ function consumeOnce<R>(
       })
       .then((ok) => ok.consumerTag);
   });
+}
+
+/** Polls `queue` with `get` until a message comes (an empty queue answers `false`). */
+async function getOne(channel: amqp.Channel, queue: string): Promise<amqp.GetMessage> {
+  for (let i = 0; i < 100; i++) {
+    const msg = await channel.get(queue, { noAck: true });
+    if (msg) return msg;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no message on ${queue}`);
 }
 
 async function main(): Promise<void> {
@@ -123,10 +133,7 @@ async function main(): Promise<void> {
   });
 
   it('with the DevTracer the message carries a W3C traceparent and the consumer joins the producer trace', async () => {
-    const tracer = new DevTracer();
-    const finished: DevSpan[] = [];
-    tracer.onFinish((span) => finished.push(span));
-    setTracer(tracer);
+    const { finished } = installDevTracer();
     const queue = queueName();
     await channel.assertQueue(queue, { exclusive: true });
     channel.sendToQueue(queue, Buffer.from('w3c'));
@@ -149,6 +156,83 @@ async function main(): Promise<void> {
     await delivered;
     const [consumer] = byKind(tracer, 'consumer');
     assert.is(consumer.parent, undefined);
+  });
+
+  it('get of a message is an amqp.get consumer span, child of the producer; the caller gets the message as is', async () => {
+    const tracer = installPropagatingTracer();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    const poller = tracer.startSpan('poller');
+    assert.is(await withSpan(poller, () => channel.get(queue)), false, '~> an empty queue answers false');
+    const parent = tracer.startSpan('parent');
+    withSpan(parent, () => channel.sendToQueue(queue, Buffer.from('polled'), { headers: { 'x-app': 'kept' } }));
+    const after: unknown[] = [];
+    const msg = await withSpan(poller, async () => {
+      const got = await getOne(channel, queue);
+      after.push(activeSpan());
+      return got;
+    });
+    assert.equal([msg.content.toString(), msg.properties.headers?.['x-app']], ['polled', 'kept']);
+    assert.equal(after, [poller], "~> the caller's own span is active after the await");
+    const [producer] = byKind(tracer, 'producer');
+    const consumers = byKind(tracer, 'consumer');
+    assert.is(consumers.length, 1, '~> empty polls record nothing');
+    const [got] = consumers;
+    assert.is(got.name, 'amqp.get');
+    assert.is(got.parent, producer, '~> one trace across the broker');
+    assert.equal(
+      { ...got.tags },
+      {
+        'span.kind': 'consumer',
+        component: 'amqplib',
+        'message_bus.destination': queue,
+        'amqp.exchange': '',
+        'amqp.routing_key': queue,
+        'amqp.redelivered': false,
+      },
+    );
+    assert.is(got.finishCount, 1);
+  });
+
+  it('with the DevTracer a got message joins the producer trace and its span starts at the get call', async () => {
+    const { tracer, finished } = installDevTracer();
+    const queue = queueName();
+    await channel.assertQueue(queue, { exclusive: true });
+    channel.sendToQueue(queue, Buffer.from('w3c'));
+    await getOne(channel, queue);
+    setTracer(undefined);
+    channel.sendToQueue(queue, Buffer.from('no context'));
+    setTracer(tracer);
+    const before = performance.now();
+    const pending = channel.get(queue, { noAck: true }); // after the publish on this channel: the broker has the message
+    const called = performance.now();
+    assert.ok(await pending, '~> got the message on the first call');
+    const producer = finished.find((s) => s.tags['span.kind'] === 'producer')!;
+    const [got, untraced] = finished.filter((s) => s.name === 'amqp.get');
+    assert.equal([got.traceId, got.parentId], [producer.traceId, producer.spanId]);
+    assert.is(untraced.parentId, undefined, '~> no context in the message: a new trace, not a child of the caller');
+    assert.ok(untraced.startedAt >= before && untraced.startedAt <= called, `~> started at the call (${before} <= ${untraced.startedAt} <= ${called})`);
+    assert.ok(untraced.duration >= 0);
+  });
+
+  it('a get on a missing queue rejects as untraced and records no span', async () => {
+    const queue = `${queueName()}.missing`;
+    const attempt = async () => {
+      const doomed = await connection.createChannel();
+      doomed.on('error', () => {}); // the channel's own event, as an app would handle it
+      return doomed.get(queue).then(
+        () => 'resolved',
+        (e: Error & { code?: number }) => [e.constructor.name, e.code, e.message],
+      );
+    };
+    amqplib.uninstall();
+    const untraced = await attempt();
+    amqplib.install();
+    const tracer = installPropagatingTracer();
+    const traced = await attempt();
+    assert.equal(traced, untraced);
+    assert.match(String((untraced as string[])[2]), /NOT_FOUND/);
+    assert.is(tracer.started.length, 0);
   });
 
   it('publish to an exchange names the exchange as destination and keeps the routing key', async () => {
@@ -236,6 +320,8 @@ async function main(): Promise<void> {
     await channel.assertQueue(queue, { exclusive: true });
     channel.sendToQueue(queue, Buffer.from('x'));
     await consumeOnce(channel, queue, () => undefined);
+    channel.sendToQueue(queue, Buffer.from('polled'));
+    await getOne(channel, queue);
     const boom = () => {
       throw new Error('hook broke');
     };
@@ -246,9 +332,9 @@ async function main(): Promise<void> {
     amqplib.uninstall();
     amqplib.install();
     assert.is(msg.content.toString(), 'y');
-    assert.equal(seen, [`publish ${queue}`, `deliver ${queue}`]);
+    assert.equal(seen, [`publish ${queue}`, `deliver ${queue}`, `publish ${queue}`, `deliver ${queue}`]);
     assert.equal([faultCounts()['hook.requestHook'], faultCounts()['hook.responseHook']], [1, 1]);
-    assert.is(tracer.started.filter((s) => s.finishCount === 1).length, 4);
+    assert.is(tracer.started.filter((s) => s.finishCount === 1).length, 6);
   });
 
   it("a throwing inject: the message is still published with the caller's own headers", async () => {
@@ -270,9 +356,13 @@ async function main(): Promise<void> {
     const secret = secretMarker();
     const queue = queueName();
     await channel.assertQueue(queue, { exclusive: true });
-    channel.sendToQueue(queue, Buffer.from(`{"password":"${secret}"}`), { headers: { 'x-token': secret }, correlationId: secret });
+    const plant = () => channel.sendToQueue(queue, Buffer.from(`{"password":"${secret}"}`), { headers: { 'x-token': secret }, correlationId: secret });
+    plant();
     const { msg } = await consumeOnce(channel, queue, () => undefined);
-    assert.is(msg.properties.headers?.['x-token'], secret);
+    plant();
+    const got = await getOne(channel, queue);
+    assert.equal([msg.properties.headers?.['x-token'], got.properties.headers?.['x-token']], [secret, secret]);
+    assert.equal(byKind(tracer, 'consumer').map((s) => s.name), ['amqp.consume', 'amqp.get'], '~> both deliveries traced');
     assert.equal(findMarker(tracer.started, secret), []);
   });
 
@@ -300,6 +390,38 @@ async function main(): Promise<void> {
     assert.is(consumer.parent, producer);
   });
 
+  it("the callback API's get: the span ends before the callback, which runs in the caller's context", async () => {
+    const tracer = installPropagatingTracer();
+    const queue = queueName();
+    const caller = tracer.startSpan('caller');
+    const seen: unknown[] = [];
+    await new Promise<void>((resolve, reject) =>
+      amqpCallback.connect(url, (err, conn) => {
+        if (err) return reject(err);
+        conn.createChannel((err2, ch) => {
+          if (err2) return reject(err2);
+          ch.assertQueue(queue, { exclusive: true }, () => {
+            ch.sendToQueue(queue, Buffer.from('cb'));
+            const poll = () =>
+              withSpan(caller, () =>
+                ch.get(queue, { noAck: true }, (err3, msg) => {
+                  if (err3) return reject(err3);
+                  if (msg === false) return void setTimeout(poll, 10);
+                  seen.push(msg.content.toString(), activeSpan() === caller, byKind(tracer, 'consumer').map((s) => s.finishCount));
+                  setImmediate(() => conn.close(() => resolve()));
+                }),
+              );
+            poll();
+          });
+        });
+      }),
+    );
+    const [producer] = byKind(tracer, 'producer');
+    const [got] = byKind(tracer, 'consumer');
+    assert.equal(seen, ['cb', true, [1]]);
+    assert.equal([got.name, got.parent], ['amqp.get', producer]);
+  });
+
   it('installing twice traces once; with no tracer no header is added; uninstall restores the methods', async () => {
     const tracer = installPropagatingTracer();
     amqplib.install();
@@ -310,10 +432,8 @@ async function main(): Promise<void> {
     setTracer(undefined);
     channel.sendToQueue(queue, Buffer.from('untraced'));
     const received: string[] = [];
-    for (let i = 0; i < 100 && received.length < 2; i++) {
-      const msg = await channel.get(queue, { noAck: true });
-      if (msg) received.push(`${msg.content} ${msg.properties.headers?.traceparent === undefined ? 'plain' : 'injected'}`);
-      else await new Promise((r) => setTimeout(r, 10));
+    for (const msg of [await getOne(channel, queue), await getOne(channel, queue)]) {
+      received.push(`${msg.content} ${msg.properties.headers?.traceparent === undefined ? 'plain' : 'injected'}`);
     }
     assert.equal(received, ['once injected', 'untraced plain'], '~> injected with a tracer, nothing without');
     assert.ok(ownMethods().every((m, i) => m !== originals[i]), '~> patched while installed');

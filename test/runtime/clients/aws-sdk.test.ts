@@ -13,9 +13,8 @@ import { http } from '../../../src/runtime/clients/http';
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
-import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
-import type { DevSpan } from '../../../src/runtime/dev/span';
 import { closedPort } from '../../helpers/closed-port';
+import { installDevTracer } from '../../helpers/dev-tracer';
 import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -254,10 +253,7 @@ propagation('a throwing inject leaves the command and its signed request intact'
 });
 
 propagation('with the DevTracer the header is a valid W3C traceparent naming the AWS span', async () => {
-  const tracer = new DevTracer();
-  const finished: DevSpan[] = [];
-  tracer.onFinish((span) => finished.push(span));
-  setTracer(tracer);
+  const { finished } = installDevTracer();
   const client = dynamo();
   instrumentAwsClient(client);
   await client.send(new GetItemCommand({ TableName: 't', Key: { id: { S: '1' } } }));

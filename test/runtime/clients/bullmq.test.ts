@@ -11,8 +11,7 @@ import { bullmq, bullmqTelemetry, type BullmqOptions } from '../../../src/runtim
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
-import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
-import type { DevSpan } from '../../../src/runtime/dev/span';
+import { installDevTracer } from '../../helpers/dev-tracer';
 import type { RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -88,10 +87,7 @@ async function main(): Promise<void> {
   });
 
   it('with the DevTracer the job carries a W3C traceparent and the worker joins the producer trace', async () => {
-    const tracer = new DevTracer();
-    const finished: DevSpan[] = [];
-    tracer.onFinish((span) => finished.push(span));
-    setTracer(tracer);
+    const { finished } = installDevTracer();
     const p = await pipeline(async () => 'ok');
     await p.queue.add('w3c', {});
     const { job } = await p.settled;

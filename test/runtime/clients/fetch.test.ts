@@ -11,9 +11,8 @@ import { fetchClient as fetchWrapper } from '../../../src/runtime/clients/fetch'
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
-import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
-import type { DevSpan } from '../../../src/runtime/dev/span';
 import { closedPort } from '../../helpers/closed-port';
+import { installDevTracer } from '../../helpers/dev-tracer';
 import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -225,10 +224,7 @@ const w3c = suite('fetch: W3C propagation (DevTracer)');
 w3c.before(setup);
 
 w3c('the callee reads a valid traceparent naming the client span, and the baggage', async () => {
-  const tracer = new DevTracer();
-  const finished: DevSpan[] = [];
-  tracer.onFinish((span) => finished.push(span));
-  setTracer(tracer);
+  const { tracer, finished } = installDevTracer();
   const parent = tracer.startSpan('parent');
   parent.setBaggageItem('tenant', 'acme\r\nX-Injected: 1');
   await withSpan(parent, async () => (await fetch(`${base}/w3c`)).text());

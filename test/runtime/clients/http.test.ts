@@ -14,9 +14,8 @@ import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
 import { suppressTracing } from '../../../src/runtime/child-span';
 import { http } from '../../../src/runtime/clients/http';
-import { DevTracer } from '../../../src/runtime/dev/dev-tracer';
-import type { DevSpan } from '../../../src/runtime/dev/span';
 import { closedPort as findClosedPort } from '../../helpers/closed-port';
+import { installDevTracer } from '../../helpers/dev-tracer';
 import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
@@ -348,10 +347,7 @@ const w3c = suite('http: W3C propagation (DevTracer)');
 w3c.before(setup);
 
 w3c('the callee reads a valid traceparent naming the client span, and the baggage; a CR/LF in baggage splits nothing', async () => {
-  const tracer = new DevTracer();
-  const finished: DevSpan[] = [];
-  tracer.onFinish((span) => finished.push(span));
-  setTracer(tracer);
+  const { tracer, finished } = installDevTracer();
   const parent = tracer.startSpan('parent');
   parent.setBaggageItem('tenant', 'acme\r\nX-Injected: 1');
   await withSpan(parent, () => call(`${base()}/w3c`));
