@@ -1,11 +1,12 @@
 /**
  * ts-jest as a host of the compiler plugin (`astTransformers: { before: ['ts-traced/transformer/ts-jest'] }`):
  * real Jest, in a child process, runs fixtures/ts-jest, whose tests import traced modules and assert the spans
- * they record, once under ts-jest's language service and once transpile-only (isolatedModules). A fault in
- * traced.config.json fails the run with the file, line and key, as it fails tspc.
+ * they record, once under ts-jest's language service and once transpile-only (isolatedModules), as CommonJS and
+ * as ES modules (`useESM`, Jest under `node --experimental-vm-modules`). A fault in traced.config.json fails the
+ * run with the file, line and key, as it fails tspc.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -33,10 +34,15 @@ function stageProject(label: string): string {
   return dir;
 }
 
-/** Runs Jest in `dir` with a cache of its own (so nothing compiled earlier is reused). */
-function runJest(dir: string): { status: number | null; output: string; results?: JestResults } {
+/**
+ * Runs Jest in `dir` with a cache of its own (so nothing compiled earlier is reused): with jest.config.js, or with
+ * jest.esm.config.js under `--experimental-vm-modules`, Jest's ES module support.
+ */
+function runJest(dir: string, modules: 'commonjs' | 'esm' = 'commonjs'): { status: number | null; output: string; results?: JestResults } {
   const out = join(dir, 'results.json');
-  const run = spawnSync(process.execPath, [JEST, '--ci', '--json', '--outputFile', out, '--cacheDirectory', join(dir, '.jest-cache')], {
+  const jest = [JEST, '--ci', '--json', '--outputFile', out, '--cacheDirectory', join(dir, '.jest-cache')];
+  const args = modules === 'esm' ? ['--experimental-vm-modules', ...jest, '--config', 'jest.esm.config.js'] : jest;
+  const run = spawnSync(process.execPath, args, {
     cwd: dir,
     encoding: 'utf8',
     timeout: 240_000,
@@ -64,6 +70,25 @@ plugin('Jest runs the traced tests under the language service and transpile-only
   assert.is(results.numTotalTestSuites, 2, '~> one run per ts-jest mode');
   assert.is(results.numTotalTests, 6, '~> three tests per mode');
   assert.is(results.numPassedTests, 6);
+  assert.is(status, 0, output);
+});
+
+plugin('ES modules (useESM, node --experimental-vm-modules): the same tests, every span recorded, under both modes', () => {
+  const dir = stageProject('esm');
+  const { status, output, results } = runJest(dir, 'esm');
+  assert.ok(results, `~> jest wrote its results:\n${output}`);
+  // What ts-jest compiled, from Jest's transform cache (<cache>/jest-transform-cache-*/<xx>/pricing_<hash>).
+  const compiled = (readdirSync(join(dir, '.jest-cache'), { recursive: true }) as string[]).filter((f) => /(^|\/)pricing_[^/.]+$/.test(f));
+  assert.is(compiled.length, 2, '~> pricing.ts compiled once per mode');
+  for (const file of compiled) {
+    const code = readFileSync(join(dir, '.jest-cache', file), 'utf8');
+    assert.match(code, /^import \* as __traced from "ts-traced\/runtime";$/m, `~> an ES module importing the runtime: ${file}`);
+    assert.ok(code.includes('export class Checkout'), `~> ES module exports: ${file}`);
+  }
+  const failures = results.testResults.map((r) => r.message).filter(Boolean);
+  assert.equal(failures, [], '~> no failing test');
+  assert.is(results.numTotalTestSuites, 2, '~> one run per ts-jest mode');
+  assert.is(results.numPassedTests, 6, '~> three tests per mode');
   assert.is(status, 0, output);
 });
 
