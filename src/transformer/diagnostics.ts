@@ -25,6 +25,8 @@ const TEMPLATES = {
     `cannot read config file ${d.file}${d.from ? `, named by "config" in ${d.from}` : ''}: ${d.reason}.`,
   TT1006: (d: { path: string; reason: string }) => `${d.path}: invalid glob pattern: ${d.reason}.`,
   TT1007: (_: object) => `the config file must hold a JSON object ({ ... }).`,
+  TT1008: (d: { path: string; finding: string }) =>
+    `${d.path}: ${d.finding}. It traces nothing: fix it or remove it.`,
 
   // TT2xxx: selection (@traced, /** @traced */, config rules)
   TT2001: (d: { marker: string }) =>
@@ -69,6 +71,9 @@ const TEMPLATES = {
 } satisfies Record<string, Template>;
 
 export type TracedCode = keyof typeof TEMPLATES;
+
+/** Codes reported as warnings, which never fail a build; every other code is an error. */
+const WARNINGS: ReadonlySet<TracedCode> = new Set<TracedCode>(['TT1008']);
 export type TracedData<C extends TracedCode> = Parameters<(typeof TEMPLATES)[C]>[0];
 
 /** The error type deep code throws; `message` is the template's text without the code. */
@@ -105,7 +110,7 @@ export interface TextSpan {
 }
 
 /**
- * A `ts.Diagnostic` (category Error) for `error` at `at` in `file`: a parse-tree node, or a text span.
+ * A `ts.Diagnostic` (category Warning for the codes in WARNINGS, else Error) for `error` at `at` in `file`: a parse-tree node, or a text span.
  * A synthesized node is mapped back to its original; with none, the diagnostic has no position. Works for JSON
  * files too (`ts.parseJsonText` returns a SourceFile), so tsc prints `traced.config.json:4:5`.
  */
@@ -124,7 +129,7 @@ export function toDiagnostic(
     }
   } else span = at;
   return {
-    category: ts.DiagnosticCategory.Error,
+    category: WARNINGS.has(error.code) ? ts.DiagnosticCategory.Warning : ts.DiagnosticCategory.Error,
     code: numericCode(error.code),
     file: span ? file : undefined,
     start: span?.start,

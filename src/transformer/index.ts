@@ -12,6 +12,7 @@ import type * as ts from 'typescript';
 import { loadConfig } from './config/load';
 import type { TracedPluginOptions } from './config/types';
 import type { ProgramContext } from './context';
+import { checkProgramRules } from './program';
 import { rewriteFile } from './rewrite/file';
 import { selectSites } from './select';
 
@@ -23,6 +24,8 @@ export type { TracedPluginOptions } from './config/types';
 export interface PluginExtras {
   readonly ts: TS;
   readonly addDiagnostic: (diagnostic: ts.Diagnostic) => void;
+  /** The TypeScript library running the plugin: `tsc` for the command line (tspc), `typescript` for the API. */
+  readonly library?: string;
 }
 
 export interface TransformerOptions extends TracedPluginOptions {
@@ -50,20 +53,42 @@ export default function tracedTransformer(
   }
   const tsconfigPath = program.getCompilerOptions().configFilePath as string | undefined;
   const projectRoot = tsconfigPath ? dirname(tsconfigPath) : program.getCurrentDirectory();
-  return factoryFor(extras.ts, pluginOptions, projectRoot, tsconfigPath, extras.addDiagnostic);
+  const report = extras.library === 'tsc' ? printingWarnings(extras, program) : extras.addDiagnostic;
+  return factoryFor(extras.ts, pluginOptions, { projectRoot, tsconfigPath, program }, report);
+}
+
+/**
+ * tsc fails a build on any diagnostic it is handed, a warning too (exit code 2), so under tsc a warning is
+ * printed the way tsc prints diagnostics, and only errors go through ts-patch.
+ */
+function printingWarnings(extras: PluginExtras, program: ts.Program): (diagnostic: ts.Diagnostic) => void {
+  const { ts } = extras;
+  const host: ts.FormatDiagnosticsHost = {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => ts.sys.getCurrentDirectory(),
+    getNewLine: () => ts.sys.newLine,
+  };
+  const pretty = program.getCompilerOptions().pretty ?? ts.sys.writeOutputIsTTY?.() ?? false;
+  return (d) => {
+    if (d.category !== ts.DiagnosticCategory.Warning) return extras.addDiagnostic(d);
+    ts.sys.write(pretty ? ts.formatDiagnosticsWithColorAndContext([d], host) + host.getNewLine() : ts.formatDiagnostic(d, host));
+  };
 }
 
 export function createTransformer(ts: TS, options: TransformerOptions = {}): ts.TransformerFactory<ts.SourceFile> {
   const { program, tsconfig, projectRoot: root, onDiagnostic, ...pluginOptions } = options;
   const tsconfigPath = tsconfig ?? (program?.getCompilerOptions().configFilePath as string | undefined);
   const projectRoot = root ?? (tsconfigPath ? dirname(tsconfigPath) : process.cwd());
-  if (onDiagnostic) return factoryFor(ts, pluginOptions, projectRoot, tsconfigPath, onDiagnostic);
+  const where = { projectRoot, tsconfigPath, program };
+  if (onDiagnostic) return factoryFor(ts, pluginOptions, where, onDiagnostic);
   const found: ts.Diagnostic[] = [];
+  /** Errors are thrown; warnings alone are printed on stderr. */
   const throwFound = () => {
-    if (found.some((d) => d.category === ts.DiagnosticCategory.Error)) throw new Error(formatAll(ts, found.splice(0)));
-    found.length = 0;
+    const all = found.splice(0);
+    if (all.some((d) => d.category === ts.DiagnosticCategory.Error)) throw new Error(formatAll(ts, all));
+    if (all.length) process.stderr.write(`${formatAll(ts, all)}\n`);
   };
-  const factory = factoryFor(ts, pluginOptions, projectRoot, tsconfigPath, (d) => found.push(d));
+  const factory = factoryFor(ts, pluginOptions, where, (d) => found.push(d));
   throwFound();
   return (context) => {
     const transform = factory(context);
@@ -75,12 +100,21 @@ export function createTransformer(ts: TS, options: TransformerOptions = {}): ts.
   };
 }
 
-/** Loads the config once; a config with errors reports them and leaves every file untouched. */
+/** Where the transformer runs: the project's folder and tsconfig, and the Program when the host has one. */
+interface Where {
+  readonly projectRoot: string;
+  readonly tsconfigPath: string | undefined;
+  readonly program: ts.Program | undefined;
+}
+
+/**
+ * Loads the config once; a config with errors reports them and leaves every file untouched. With a Program,
+ * rules that select nothing in it are reported before the first file is transformed.
+ */
 function factoryFor(
   ts: TS,
   pluginOptions: TracedPluginOptions | undefined,
-  projectRoot: string,
-  tsconfigPath: string | undefined,
+  { projectRoot, tsconfigPath, program }: Where,
   report: (diagnostic: ts.Diagnostic) => void,
 ): ts.TransformerFactory<ts.SourceFile> {
   const loaded = loadConfig(ts, pluginOptions, { projectRoot, tsconfigPath });
@@ -88,10 +122,12 @@ function factoryFor(
   const faulty = loaded.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error);
   if (faulty) return () => (sourceFile) => sourceFile;
   const p: ProgramContext = { ts, config: loaded.config, projectRoot, report };
+  const selections = program ? checkProgramRules(p, program) : undefined;
   return (context) => (sourceFile) => {
     const original = ts.getParseTreeNode(sourceFile, ts.isSourceFile) ?? sourceFile;
     if (original.isDeclarationFile) return sourceFile;
-    const selection = selectSites(ts, original, p.config, { projectRoot });
+    const selection = selections?.get(original) ?? selectSites(ts, original, p.config, { projectRoot });
+    selections?.delete(original);
     selection.diagnostics.forEach(report);
     return rewriteFile(p, context, sourceFile, original, selection);
   };

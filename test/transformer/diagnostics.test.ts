@@ -208,6 +208,14 @@ table('toDiagnostic positions a node (without leading trivia), a text span, or n
   assert.equal([global.file, global.start], [undefined, undefined]);
 });
 
+table('toDiagnostic makes TT1008 (a rule that selects nothing) a warning and every other code an error', () => {
+  const warning = toDiagnostic(ts, undefined, undefined, tracedError('TT1008', { path: 'include[0]', finding: '"x" matches no source file of the program' }));
+  assert.is(warning.category, ts.DiagnosticCategory.Warning);
+  assert.is(warning.messageText, 'TT1008: include[0]: "x" matches no source file of the program. It traces nothing: fix it or remove it.');
+  for (const error of [tracedError('TT1002', { path: 'include', expected: 'an array' }), tracedError('TT2011', {}), tracedError('TT9000', { reason: 'x' })])
+    assert.is(toDiagnostic(ts, undefined, undefined, error).category, ts.DiagnosticCategory.Error, `~> ${error.code}`);
+});
+
 table('toDiagnostic maps a synthesized node back to its original', () => {
   const file = ts.createSourceFile('/p/a.ts', `let x = 1;`, ts.ScriptTarget.ES2022, true);
   const original = file.statements[0]!;

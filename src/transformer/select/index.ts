@@ -13,9 +13,11 @@ import { heldFunction, hostsOf, jsDocMarkerOf, jsDocMarkersOfFunction, type JsDo
 import { isFunctionNode, siteKindOf, type FunctionNode } from './kinds';
 import { nameOf, type SiteName } from './naming';
 import { readDecoratorOptions } from './options';
-import { exportedNames, moduleRule, relativePath, ruleVerdict } from './rules';
+import { NO_RULE_USE, noteVerdict, ruleUseOf, type RuleUse, type RuleUseNotes } from './rule-use';
+import { exportedNames, moduleRules, relativePath, ruleVerdict } from './rules';
 import type { Problem, Site, SkippedSite } from './site';
 
+export type { RuleUse } from './rule-use';
 export type { Site, SkippedSite, SelectedBy } from './site';
 
 type TS = typeof import('typescript');
@@ -36,6 +38,8 @@ export interface Selection {
   readonly diagnostics: readonly ts.Diagnostic[];
   /** Every `@traced` / `@untraced` decorator of ts-traced in the file, to drop from the emit. */
   readonly decorators: readonly ts.Decorator[];
+  /** What the config rules matched and selected here, for `unmatchedRules` over a whole program. */
+  readonly rules: RuleUse;
 }
 
 interface Walk {
@@ -46,28 +50,32 @@ interface Walk {
   readonly relativeFile: string;
   readonly moduleGlob: string | undefined;
   readonly exported: ReadonlySet<string>;
+  readonly rules: RuleUseNotes;
   readonly sites: Map<ts.Node, Site>;
   readonly skipped: SkippedSite[];
   readonly problems: Problem[];
   readonly decorators: ts.Decorator[];
 }
 
-const EMPTY: Selection = { sites: new Map(), skipped: [], diagnostics: [], decorators: [] };
+const EMPTY: Selection = { sites: new Map(), skipped: [], diagnostics: [], decorators: [], rules: NO_RULE_USE };
 
 export function selectSites(ts: TS, file: ts.SourceFile, config: ResolvedConfig, options: SelectOptions): Selection {
   if (!config.enabled || file.isDeclarationFile) return EMPTY;
   const fileName = options.fileName ?? file.fileName;
-  const moduleGlob = config.include ? moduleRule(config, fileName) : undefined;
+  const modules = config.include ? moduleRules(config, fileName) : [];
+  const moduleGlob = modules.length ? config.include![modules[0]!] : undefined;
   // Most files of a project have no marker and no rule: skip the walk (every marker contains "traced").
   if (moduleGlob === undefined && !file.text.includes('traced')) return EMPTY;
+  const relativeFile = relativePath(options.projectRoot, fileName);
   const walk: Walk = {
     ts,
     file,
     config,
     imports: collectMarkerImports(ts, file),
-    relativeFile: relativePath(options.projectRoot, fileName),
+    relativeFile,
     moduleGlob,
     exported: exportedNames(ts, file),
+    rules: ruleUseOf(relativeFile, modules),
     sites: new Map(),
     skipped: [],
     problems: [],
@@ -80,7 +88,7 @@ export function selectSites(ts: TS, file: ts.SourceFile, config: ResolvedConfig,
   };
   visit(file);
   const diagnostics = walk.problems.map((p) => toDiagnostic(ts, file, p.node, p.error));
-  return { sites: walk.sites, skipped: walk.skipped, diagnostics, decorators: walk.decorators };
+  return { sites: walk.sites, skipped: walk.skipped, diagnostics, decorators: walk.decorators, rules: walk.rules };
 }
 
 function considerFunction(walk: Walk, fn: FunctionNode): void {
@@ -93,6 +101,10 @@ function considerFunction(walk: Walk, fn: FunctionNode): void {
   const untraced = [...decorated, ...docs].some((d) => d.marker === 'untraced');
   const naming = nameOf(ts, fn, file);
   const skip = (reason: string): void => void walk.skipped.push({ node: fn, name: naming.name, reason });
+  const context = walk.moduleGlob === undefined ? undefined : { moduleGlob: walk.moduleGlob, exported: walk.exported };
+  // Judged for marked functions too: a rule that matches one matches a function.
+  const verdict = context && ruleVerdict(ts, fn, naming, walk.config, context);
+  if (verdict) noteVerdict(walk.rules, verdict, naming);
 
   if (untraced && (traced || doc)) {
     walk.problems.push({ node: traced?.decorator ?? fn.name ?? fn, error: tracedError('TT2011', {}) });
@@ -100,8 +112,7 @@ function considerFunction(walk: Walk, fn: FunctionNode): void {
   }
   if (untraced) return skip('@untraced');
   if (traced || doc) return markedSite(walk, fn, naming, traced, doc, skip);
-  if (walk.moduleGlob === undefined) return;
-  const verdict = ruleVerdict(ts, fn, naming, walk.config, { moduleGlob: walk.moduleGlob, exported: walk.exported });
+  if (!verdict) return;
   if (!verdict.selected) return skip(verdict.reason);
   const tags = Object.keys(walk.config.tags).length ? walk.config.tags : undefined;
   walk.sites.set(fn, {

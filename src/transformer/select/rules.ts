@@ -43,12 +43,11 @@ export function relativePath(baseDir: string, fileName: string): string {
   return posix.relative(slash(baseDir), posix.resolve(slash(baseDir), slash(fileName)));
 }
 
-/** The `include` glob that makes rules apply to this module, or undefined when they do not. */
-export function moduleRule(config: ResolvedConfig, fileName: string): string | undefined {
+/** Indexes of the `include` globs that make rules apply to this module: none when `exclude` matches it. */
+export function moduleRules(config: ResolvedConfig, fileName: string): readonly number[] {
   const path = relativePath(config.baseDir, fileName);
   const m = matchersOf(config);
-  if (m.exclude(path)) return undefined;
-  return m.include.find(([, matches]) => matches(path))?.[0];
+  return m.exclude(path) ? [] : indexesMatching(m.include, [path]);
 }
 
 /** Local names exported by `export { a, b as c }`, `export default a` and `export = a`. */
@@ -112,9 +111,15 @@ export function isExported(ts: TS, fn: FunctionNode, names: ReadonlySet<string>)
   return isExportedValue(ts, member ? fn.parent : fn, names);
 }
 
-export type RuleVerdict =
+/** `patterns`: indexes of the `functions.include` patterns the function's names match, selected or not. */
+export type RuleVerdict = { readonly patterns: readonly number[] } & (
   | { readonly selected: true; readonly rule: string }
-  | { readonly selected: false; readonly reason: string };
+  | { readonly selected: false; readonly reason: string }
+);
+
+function indexesMatching(patterns: readonly [string, Matcher][], texts: readonly string[]): number[] {
+  return patterns.flatMap(([, matches], i) => (texts.some((text) => matches(text)) ? [i] : []));
+}
 
 const matching = (patterns: readonly [string, Matcher][], texts: readonly string[]) =>
   patterns.find(([, matches]) => texts.some((text) => matches(text)))?.[0];
@@ -128,20 +133,20 @@ export function ruleVerdict(
   context: { readonly moduleGlob: string; readonly exported: ReadonlySet<string> },
 ): RuleVerdict {
   const kind = functionKindOf(ts, fn);
-  if (!kind || !fn.body) return { selected: false, reason: 'not a function with a body' };
-  if (naming.anonymous) return { selected: false, reason: 'anonymous: rules select named functions only' };
-  if (!config.kinds.includes(kind)) return { selected: false, reason: `kind "${kind}" is not in "kinds"` };
-  const execution = executionKindName(siteKindOf(ts, fn));
-  if (!config.async.includes(execution)) return { selected: false, reason: `"${execution}" is not in "async"` };
-  if (config.exportedOnly && !isExported(ts, fn, context.exported))
-    return { selected: false, reason: 'not exported ("exportedOnly")' };
+  if (!kind || !fn.body) return { selected: false, reason: 'not a function with a body', patterns: [] };
+  if (naming.anonymous) return { selected: false, reason: 'anonymous: rules select named functions only', patterns: [] };
   const m = matchersOf(config);
   const texts = [naming.name, naming.fn];
-  const included = m.functionsInclude ? matching(m.functionsInclude, texts) : undefined;
-  if (m.functionsInclude && !included)
-    return { selected: false, reason: 'name matches no "functions.include" pattern' };
+  const patterns = m.functionsInclude ? indexesMatching(m.functionsInclude, texts) : [];
+  const leave = (reason: string) => ({ selected: false, reason, patterns }) as const;
+  if (!config.kinds.includes(kind)) return leave(`kind "${kind}" is not in "kinds"`);
+  const execution = executionKindName(siteKindOf(ts, fn));
+  if (!config.async.includes(execution)) return leave(`"${execution}" is not in "async"`);
+  if (config.exportedOnly && !isExported(ts, fn, context.exported)) return leave('not exported ("exportedOnly")');
+  if (m.functionsInclude && !patterns.length) return leave('name matches no "functions.include" pattern');
   const excluded = matching(m.functionsExclude, texts);
-  if (excluded) return { selected: false, reason: `name matches "functions.exclude" pattern "${excluded}"` };
+  if (excluded) return leave(`name matches "functions.exclude" pattern "${excluded}"`);
+  const included = m.functionsInclude?.[patterns[0]!]?.[0];
   const rule = `include "${context.moduleGlob}"${included ? `, functions.include "${included}"` : ''}`;
-  return { selected: true, rule };
+  return { selected: true, rule, patterns };
 }
