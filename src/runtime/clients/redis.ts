@@ -10,9 +10,16 @@
  * `sendCommand` returns is awaited inside node-redis, so the span follows it with `then`; a promise from
  * `client.sendCommand([...])` belongs to the caller, so they get a promise that settles the same way once the
  * span has ended (an unhandled rejection stays unhandled).
+ *
+ * Pub/sub: `PUBLISH` is a command like any other. `subscribe` and its kin do not go through `sendCommand` and get
+ * no span; the same commands sent raw through `sendCommand` get none either, as node-redis hands their replies to
+ * its pub/sub handling and that promise never settles with them. `connect` is patched to run with no active
+ * span: the socket it opens runs node-redis's events and pub/sub listeners in the context it was opened in, so
+ * the span active at connect time (a start-up function's) would otherwise parent everything a listener traces.
  */
 import { Tags as OT, type Tracer } from 'opentracing';
 import { reportFault } from '../safe';
+import { scopeStorage } from '../scope';
 import { TAG } from '../tags';
 import { ClientInstallError, defineWrapper, runHook, wrapMethod } from './install';
 import {
@@ -37,6 +44,9 @@ export interface RedisRequest {
 export type RedisClientOptions = RedisOptions<RedisRequest | readonly RedisRequest[], unknown>;
 
 export const REDIS_SPAN = { pipeline: 'PIPELINE', multi: 'MULTI' } as const;
+
+/** Commands whose replies node-redis routes to its pub/sub handling, not to the promise of a raw `sendCommand`. */
+const PUBSUB_COMMANDS = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
 
 /** The parts of node-redis's client this wrapper reads. */
 interface Client {
@@ -109,9 +119,11 @@ function tracedSendCommand(original: Callback, live: Installation<RedisClientOpt
     fromExecute = false;
     const tracer = live.tracer();
     if (tracer === undefined || !Array.isArray(args) || args.length === 0) return original.apply(this, arguments as unknown as unknown[]);
+    const name = String(args[0]).toUpperCase();
+    if (PUBSUB_COMMANDS.has(name)) return original.apply(this, arguments as unknown as unknown[]);
     let call: CallSpan<unknown> | undefined;
     try {
-      call = start(String(args[0]).toUpperCase(), this, [args], false, live, tracer);
+      call = start(name, this, [args], false, live, tracer);
     } catch (error) {
       reportFault('redis.sendCommand', error);
     }
@@ -148,6 +160,14 @@ function follow(result: unknown, call: CallSpan<unknown>, internal: boolean, bat
   if (!internal) return promiseThen.call(result, ok, failed);
   promiseThen.call(result, ok, (error: unknown) => void call.end(error ?? new Error('command failed')));
   return result;
+}
+
+/** `connect()` with no active span, for the socket it opens (see the module comment). */
+function detachedConnect(original: Callback, live: Installation<RedisClientOptions>) {
+  return function connect(this: Client): unknown {
+    if (live.tracer() === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    return scopeStorage().run(undefined, Reflect.apply, original, this, arguments);
+  };
 }
 
 /** `_executeMulti(commands, ...)` / `_executePipeline(commands, ...)`: awaited inside the Multi's `exec`. */
@@ -189,6 +209,7 @@ export const redis = defineWrapper<RedisClientOptions>({
       wrapMethod(client, 'sendCommand', (original) => tracedSendCommand(original, live)),
       wrapMethod(client, '_executeMulti', (original) => tracedBatch(REDIS_SPAN.multi, original, live)),
       wrapMethod(client, '_executePipeline', (original) => tracedBatch(REDIS_SPAN.pipeline, original, live)),
+      wrapMethod(client, 'connect', (original) => detachedConnect(original, live)),
     ];
     return () => {
       live.on = false;

@@ -1,7 +1,8 @@
 /**
  * node-redis against the real Redis on 127.0.0.1: a span per command (named commands and `sendCommand`), one per
- * MULTI and per pipeline, failures (reply errors, closed clients, lost connections), the library's own error
- * behaviour, hooks, install/uninstall, and that command arguments never reach a span unless asked for.
+ * MULTI and per pipeline, pub/sub with a real subscriber, failures (reply errors, closed clients, lost
+ * connections), the library's own error behaviour, hooks, install/uninstall, and that command arguments (and
+ * published messages) never reach a span unless asked for.
  */
 import { randomBytes } from 'node:crypto';
 import { createClient, RedisClient } from 'redis';
@@ -9,12 +10,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { redis } from '../../../src/runtime/clients/redis';
 import { faultCounts, resetFaults } from '../../../src/runtime/safe';
-import { withSpan } from '../../../src/runtime/scope';
+import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
 import { closedPort } from '../../helpers/closed-port';
-import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
+import { installRecordingTracer, RecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
 import { SERVICES, serviceAvailable } from '../../helpers/services';
+import { untracedThenTraced } from '../../helpers/untraced-then-traced';
 
 const { host, port } = SERVICES.redis;
 const prefix = `ts-traced:redis:${randomBytes(4).toString('hex')}:`;
@@ -26,6 +28,7 @@ const snapshot = () => ({
   _executeCommand: proto._executeCommand,
   _executeMulti: proto._executeMulti,
   _executePipeline: proto._executePipeline,
+  connect: proto.connect,
 });
 const originals = snapshot();
 
@@ -129,6 +132,117 @@ async function main(): Promise<void> {
   commands.run();
 
   // -------------------------------------------------------------------------------------------------------------
+  const pubsub = suite('redis pub/sub');
+  const pt = up ? pubsub : pubsub.skip;
+  pubsub.before(async () => {
+    if (!up) return;
+    redis.install();
+    client = await connected();
+  });
+  pubsub.after.each(() => setTracer(undefined));
+
+  /**
+   * A subscriber (`client.duplicate()`) connected inside a start-up span, listening on a channel, a pattern, a
+   * channel in buffer mode and a sharded channel; one message published to each, then all unsubscribed. What the
+   * listeners got, with the span active in them, and what the publishes answered.
+   */
+  const subscriberScenario = async () => {
+    const startup = new RecordingTracer().startSpan('startup');
+    const subscriber = client.duplicate();
+    subscriber.on('error', () => {});
+    await withSpan(startup, () => subscriber.connect());
+    const heard: unknown[] = [];
+    const active: unknown[] = [];
+    const listener = (kind: string) => (message: string | Buffer, channel: string | Buffer) => {
+      heard.push([kind, String(message), String(channel), Buffer.isBuffer(message)]);
+      active.push(activeSpan() === startup ? 'startup' : (activeSpan() ?? 'none'));
+    };
+    await subscriber.subscribe(key('ch'), listener('channel'));
+    await subscriber.pSubscribe(key('p*'), listener('pattern'));
+    await subscriber.subscribe(key('buf'), listener('buffer'), true);
+    await subscriber.sSubscribe(key('shard'), listener('sharded'));
+    const receivers = [
+      await client.publish(key('ch'), 'one'),
+      await client.publish(key('pq'), 'two'),
+      await client.publish(key('buf'), 'three'),
+      await client.sPublish(key('shard'), 'four'),
+    ];
+    for (let i = 0; i < 100 && heard.length < 4; i++) await settle(10);
+    await subscriber.unsubscribe();
+    await subscriber.pUnsubscribe();
+    await subscriber.sUnsubscribe();
+    receivers.push(await client.publish(key('ch'), 'unheard'));
+    assert.is(await subscriber.ping(), 'PONG', '~> the subscriber still answers commands');
+    subscriber.destroy();
+    return { heard, active, receivers };
+  };
+
+  pt('messages reach the listeners exactly as untraced; PUBLISH is a command span, SUBSCRIBE none, every span ends', async () => {
+    const { untraced, traced, tracer } = await untracedThenTraced(redis, subscriberScenario);
+    assert.equal(untraced.heard, [
+      ['channel', 'one', key('ch'), false],
+      ['pattern', 'two', key('pq'), false],
+      ['buffer', 'three', key('buf'), true],
+      ['sharded', 'four', key('shard'), false],
+    ]);
+    assert.equal(untraced.receivers, [1, 1, 1, 1, 0]);
+    assert.equal([traced.heard, traced.receivers], [untraced.heard, untraced.receivers]);
+    assert.equal(
+      redisSpans(tracer).map((s) => [s.name, s.tags['db.statement'], s.finishCount]),
+      [
+        ['PUBLISH', 'PUBLISH', 1],
+        ['PUBLISH', 'PUBLISH', 1],
+        ['PUBLISH', 'PUBLISH', 1],
+        ['SPUBLISH', 'SPUBLISH', 1],
+        ['PUBLISH', 'PUBLISH', 1],
+        ['PING', 'PING', 1],
+      ],
+      '~> no channel name or message, no span for the (un)subscriptions',
+    );
+    assert.equal(untraced.active, ['startup', 'startup', 'startup', 'startup'], '~> untraced: the span active where it connected');
+    assert.equal(traced.active, ['none', 'none', 'none', 'none'], '~> traced: no span, so what a listener traces starts a trace of its own');
+  });
+
+  pt('a command sent from a listener is not a child of the span active where the subscriber connected', async () => {
+    const tracer = installRecordingTracer();
+    const startup = tracer.startSpan('startup');
+    const subscriber = client.duplicate();
+    subscriber.on('error', () => {});
+    await withSpan(startup, () => subscriber.connect());
+    const replied = new Promise((resolve) => subscriber.subscribe(key('work'), (message) => resolve(client.echo(message))));
+    await client.publish(key('work'), 'job');
+    assert.is(await replied, 'job');
+    subscriber.destroy();
+    const echo = redisSpans(tracer).find((s) => s.name === 'ECHO');
+    assert.equal([echo?.parent, echo?.finishCount], [undefined, 1]);
+  });
+
+  pt('SUBSCRIBE sent raw through sendCommand gets no span (node-redis never settles it with its reply); the rest as untraced', async () => {
+    const scenario = async () => {
+      const raw = client.duplicate();
+      raw.on('error', () => {});
+      await raw.connect();
+      const pending = raw.sendCommand(['SUBSCRIBE', key('raw')]).then(
+        () => 'resolved',
+        (e: Error) => `rejected: ${e.constructor.name}`,
+      );
+      const early = await Promise.race([pending, settle(100).then(() => 'pending')]);
+      raw.destroy();
+      return [early, await pending];
+    };
+    const { untraced, traced, tracer } = await untracedThenTraced(redis, scenario);
+    assert.equal(untraced, ['pending', 'rejected: DisconnectsClientError']);
+    assert.equal(traced, untraced);
+    assert.equal(redisSpans(tracer).length, 0);
+  });
+
+  pubsub.after(() => {
+    if (!up) return;
+    client.destroy();
+  });
+  pubsub.run();
+
+  // -------------------------------------------------------------------------------------------------------------
   const errors = suite('redis errors');
   const et = up ? errors : errors.skip;
   errors.before(async () => {
@@ -146,11 +260,7 @@ async function main(): Promise<void> {
 
   et("a reply error rejects with node-redis's own error (class, message, first frame); the span records it once", async () => {
     const attempt = () => client.get(key('hash')).then(outcome, outcome);
-    redis.uninstall();
-    const untraced = await attempt();
-    redis.install();
-    const tracer = installRecordingTracer();
-    const traced = await attempt();
+    const { untraced, traced, tracer } = await untracedThenTraced(redis, attempt);
     assert.equal(traced, untraced);
     assert.match(untraced.message, /^WRONGTYPE/);
     const [span] = redisSpans(tracer);
@@ -159,11 +269,7 @@ async function main(): Promise<void> {
 
   et('a failing sendCommand([...]) rejects as untraced', async () => {
     const attempt = () => client.sendCommand(['INCR', key('hash')]).then(outcome, outcome);
-    redis.uninstall();
-    const untraced = await attempt();
-    redis.install();
-    const tracer = installRecordingTracer();
-    const traced = await attempt();
+    const { untraced, traced, tracer } = await untracedThenTraced(redis, attempt);
     assert.equal(traced, untraced);
     assert.equal(redisSpans(tracer).map((s) => [s.name, s.tags.error, s.finishCount]), [['INCR', true, 1]]);
   });
@@ -180,11 +286,7 @@ async function main(): Promise<void> {
       process.off('unhandledRejection', listener);
       return seen.map((e) => (e as Error).message.split(' ')[0]);
     };
-    redis.uninstall();
-    const untraced = await count();
-    redis.install();
-    const tracer = installRecordingTracer();
-    const traced = await count();
+    const { untraced, traced, tracer } = await untracedThenTraced(redis, count);
     assert.equal(untraced, ['WRONGTYPE', 'WRONGTYPE']);
     assert.equal(traced, untraced);
     assert.equal(redisSpans(tracer).map((s) => [s.tags.error, s.finishCount]), [
@@ -201,11 +303,7 @@ async function main(): Promise<void> {
         .incr(key('hash'))
         .exec()
         .then(outcome, (e: Error & { replies?: unknown[] }) => ({ ...outcome(e), replies: e.replies?.length }));
-    redis.uninstall();
-    const untraced = await attempt();
-    redis.install();
-    const tracer = installRecordingTracer();
-    const traced = await attempt();
+    const { untraced, traced, tracer } = await untracedThenTraced(redis, attempt);
     assert.equal(traced, untraced);
     const [span] = redisSpans(tracer);
     assert.equal([span.name, span.tags.error, span.finishCount], ['MULTI', true, 1]);
@@ -254,11 +352,7 @@ async function main(): Promise<void> {
       victim.destroy();
       return result;
     };
-    redis.uninstall();
-    const untraced = await scenario();
-    redis.install();
-    const tracer = installRecordingTracer();
-    const traced = await scenario();
+    const { untraced, traced, tracer } = await untracedThenTraced(redis, scenario);
     assert.equal(traced, untraced);
     const blpop = redisSpans(tracer).find((s) => s.name === 'BLPOP');
     assert.equal([blpop?.tags.error, blpop?.finishCount], [true, 1]);
@@ -350,6 +444,8 @@ async function main(): Promise<void> {
       await r.multi().set(key('s3'), secret).hSet(key('sh'), 'other', secret).execAsPipeline();
       await r.sendCommand(['TS-TRACED-BOGUS', secret]).catch(() => 'ERR unknown command echoes its arguments');
       await r.sendCommand(['AUTH', secret]).catch(() => 'AUTH with a password that is not configured');
+      await r.publish(key(secret), secret);
+      await r.sPublish(key(secret), secret);
       await r.incr(key('s')).catch(() => 'a reply error on a key holding the secret');
       await r.del([key('s'), key('s2'), key('s3'), key('sh'), key('sl')]);
     } finally {
@@ -362,7 +458,7 @@ async function main(): Promise<void> {
     redis.install();
     const secret = secretMarker();
     await plantAll(secret);
-    assert.ok(redisSpans(tracer).length >= 11, '~> every command and batch was traced');
+    assert.ok(redisSpans(tracer).length >= 13, '~> every command, batch and publish was traced');
     assert.ok(redisSpans(tracer).filter((s) => s.tags.error).length >= 2, '~> including the failing ones');
     assert.equal(findMarker(tracer.started, secret), []);
   });
