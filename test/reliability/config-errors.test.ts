@@ -4,15 +4,18 @@
  * real tspc run in test/transformer/tspc.test.ts; bad environment variables of ts-traced/setup (C8.100) in
  * test/runtime/setup/env.test.ts and setup.test.ts ("problems"). Here: many faults in one file, each reported
  * once at its own line; 1,000 mutated config files and hostile plugin options, which must never throw out of the
- * compiler and still compile the program.
+ * compiler and still compile the program; rules that select nothing in a whole program (C8.98; each finding in
+ * test/transformer/rule-use.test.ts), warned about through a ts.Program and by the real tspc.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileProgram, compileTranspile } from '../helpers/compile';
+import tracedTransformer from '../../src/transformer/index';
+import { compileProgram, compilerOptionsOf, compileTranspile } from '../helpers/compile';
 import { TMP } from '../helpers/exec';
+import { buildPackage, runNode, TSPC, tspcProject } from '../helpers/tspc';
 
 const SOURCE = `export function work(a: number): number {\n  return a + 1;\n}\n`;
 const VALID = `{
@@ -171,3 +174,62 @@ fuzz('C8 hostile plugin options (wrong types, cycles, huge arrays, functions) ne
   }
 });
 fuzz.run();
+
+const RULES = `{
+  "include": [
+    "src/payments/**",
+    "src/paymnts/**"
+  ],
+  "functions": {
+    "include": [
+      "charge*",
+      "chargeCrad"
+    ]
+  }
+}
+`;
+const PAYMENTS = `export function chargeCard(cents: number): number {\n  return cents * 2;\n}\n`;
+const MAIN = `import { chargeCard } from './payments/card';\nconsole.log(chargeCard(21));\n`;
+/** The warnings RULES must give, as tsc prints them (`--pretty false`): the two rules that select nothing. */
+const EXPECTED = [
+  'traced.config.json(4,5): warning TS91008: TT1008: include[1]: "src/paymnts/**" matches no source file of the program.',
+  'traced.config.json(9,7): warning TS91008: TT1008: functions.include[1]: no function is named "chargeCrad" in the modules the rules apply to.',
+];
+
+const unmatched = suite('C8.98 rules that select nothing');
+
+unmatched('C8.98 through a ts.Program: one warning per rule that selects nothing, at its line; the rules that match are silent; the emit is whole', () => {
+  const dir = join(TMP, 'reliability-config', 'unmatched-program');
+  rmSync(dir, { recursive: true, force: true });
+  for (const [file, text] of Object.entries({ 'traced.config.json': RULES, 'src/payments/card.ts': PAYMENTS, 'src/main.ts': MAIN })) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  const options = { ...compilerOptionsOf({ module: 'CommonJS', outDir: 'dist' }, join(dir, 'tsconfig.json')), configFilePath: join(dir, 'tsconfig.json') };
+  const program = ts.createProgram([join(dir, 'src/main.ts'), join(dir, 'src/payments/card.ts')], options);
+  const found: ts.Diagnostic[] = [];
+  const written = new Map<string, string>();
+  const before = [tracedTransformer(program, {}, { ts, addDiagnostic: (d) => found.push(d) })];
+  const result = program.emit(undefined, (name, text) => written.set(name.slice(dir.length + 1), text), undefined, false, { before });
+  const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => dir, getNewLine: () => '\n' };
+  const lines = ts.formatDiagnostics(found, host).trim().split('\n');
+  assert.equal(lines.map((l) => l.replace(/ It traces nothing.*$/, '')), EXPECTED, '~> each once, at the line and column of its element');
+  for (const d of found) assert.is(d.category, ts.DiagnosticCategory.Warning, '~> a warning, not an error');
+  assert.is(result.emitSkipped, false);
+  assert.match(written.get('dist/payments/card.js') ?? '', /function chargeCard\(cents\) \{\s+const \$s = __traced\.v1\.enter/, '~> what the rules select is traced');
+  assert.ok(written.has('dist/main.js'), '~> every file is emitted');
+});
+
+unmatched('C8.98 tspc: the same warnings printed once each, exit code 0, the output written and traced', () => {
+  buildPackage();
+  const dir = tspcProject('unmatched-rules', { 'traced.config.json': RULES, 'src/payments/card.ts': PAYMENTS, 'src/main.ts': MAIN });
+  const compiled = runNode(TSPC, ['-p', dir, '--pretty', 'false'], dir);
+  assert.is(compiled.status, 0, `~> warnings alone do not fail the build: ${compiled.output}`);
+  assert.equal(compiled.output.trim().split('\n').map((l) => l.replace(/ It traces nothing.*$/, '')), EXPECTED, '~> nothing else printed');
+  assert.ok(existsSync(join(dir, 'dist', 'main.js')), '~> the output is written');
+  assert.match(readFileSync(join(dir, 'dist', 'payments', 'card.js'), 'utf8'), /const \$s = __traced\.v1\.enter\(\$site_\d\);/);
+  const executed = runNode(join(dir, 'dist', 'main.js'), [], dir);
+  assert.equal([executed.status, executed.output], [0, '42\n'], '~> and it runs');
+});
+
+unmatched.run();
