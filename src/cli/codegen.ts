@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import ts from 'typescript';
+import { unmatchedRules, type RuleUse } from '../transformer/select/rule-use';
 import { createTextRewriter, readProject, type Project } from '../transformer/text/index';
 
 export const usage = `Usage: traced codegen <tsconfig.json | dir> --out <dir>
@@ -49,6 +50,7 @@ export function codegenProject(project: Project, out: string): CodegenResult {
   const root = project.projectRoot;
   const diagnostics: ts.Diagnostic[] = [...rewriter.diagnostics];
   const written: string[] = [];
+  const uses: RuleUse[] = [];
   let instrumented = 0;
   let sites = 0;
   const write = (path: string, text: string) => {
@@ -65,6 +67,7 @@ export function codegenProject(project: Project, out: string): CodegenResult {
     }
     const result = rewriter.rewrite(fileName, text);
     diagnostics.push(...result.diagnostics);
+    uses.push(result.selection.rules);
     if (!result.map) {
       write(target, text);
       continue;
@@ -76,6 +79,7 @@ export function codegenProject(project: Project, out: string): CodegenResult {
     write(target, `${result.code}${result.code.endsWith('\n') ? '' : '\n'}//# sourceMappingURL=${relative(dirname(target), target)}.map\n`);
   }
   if (existsSync(project.tsconfigPath)) write(join(out, 'tsconfig.json'), tsconfigFor(project, out, written));
+  diagnostics.push(...unmatchedRules(ts, rewriter.config, uses));
   return { written, instrumented, sites, diagnostics };
 }
 

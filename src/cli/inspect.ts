@@ -9,6 +9,7 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import ts from 'typescript';
 import { executionKindName } from '../transformer/select/kinds';
+import { unmatchedRules, type RuleUse } from '../transformer/select/rule-use';
 import type { Site } from '../transformer/select/site';
 import { createTextRewriter, readProject } from '../transformer/text/index';
 import type { TagValue } from '../contract';
@@ -68,6 +69,8 @@ export interface InspectReport {
   readonly configFile: string | null;
   /** Configuration problems (TT1xxx). */
   readonly problems: readonly Problem[];
+  /** Config rules that select no function in the project (TT1008): printed on stderr, the exit code stays. */
+  readonly warnings: readonly Problem[];
   /** Files with something to say, in the project's order. */
   readonly files: readonly FileReport[];
   readonly totals: { readonly files: number; readonly traced: number; readonly skipped: number; readonly problems: number };
@@ -80,8 +83,10 @@ export function inspectProject(tsconfig: string): InspectReport {
   const rewriter = createTextRewriter(ts, { ...project.pluginOptions, tsconfig: project.tsconfigPath, compilerOptions: project.options });
   const sources = project.fileNames.filter((f) => !/\.d\.[cm]?ts$/.test(f) && /\.[cm]?[jt]sx?$/.test(f));
   const files: FileReport[] = [];
+  const uses: RuleUse[] = [];
   for (const fileName of sources) {
     const result = rewriter.rewrite(fileName, ts.sys.readFile(fileName) ?? '');
+    uses.push(result.selection.rules);
     const at = (node: ts.Node) => position(node.getSourceFile(), node.getStart());
     const traced = new Set(result.traced);
     const untraceable = [...result.selection.sites.values()].filter((s) => !traced.has(s));
@@ -103,6 +108,7 @@ export function inspectProject(tsconfig: string): InspectReport {
     projectRoot: root,
     configFile: rewriter.config.configFile ?? null,
     problems,
+    warnings: unmatchedRules(ts, rewriter.config, uses).map((d) => problemOf(d, root)),
     files,
     totals: { files: sources.length, traced: sum('traced'), skipped: sum('skipped'), problems: problems.length + sum('problems') },
   };
@@ -184,6 +190,7 @@ export function run(args: readonly string[]): number {
     return 1;
   }
   const report = inspectProject(tsconfig);
+  for (const w of report.warnings) console.error(`${w.file ? `${w.file}:${w.line}:${w.column}: ` : ''}warning ${w.code} ${w.message}`);
   console.log(parsed.values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   const errors = report.problems.length + report.files.reduce((n, f) => n + f.problems.length, 0);
   return errors ? 1 : 0;

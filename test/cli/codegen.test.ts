@@ -4,7 +4,8 @@
  * on the generated folder). Each build must log what the plain build logs, with no tracer and with one, and
  * record the very spans the tspc build (ts-patch + the plugin) records (harness.ts `referenceRuns`).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -98,6 +99,19 @@ codegen('a source folder without tsconfig.json; --out inside the sources is refu
   }
   assert.match(error, /exited with 1:\n.*traced\.config\.json\(1,3\): error TS91002: TT1002: include: must be/);
   assert.not.ok(existsSync(join(broken, 'gen')), '~> nothing written');
+});
+
+codegen('C8.98 a rule that selects nothing is a warning on stderr at its line; the exit code stays 0 and everything is written', () => {
+  const app = stageApp('codegen-unmatched', 'module');
+  writeFileSync(join(app, 'traced.config.json'), '{\n  "include": [\n    "src/services/**",\n    "src/servces/**"\n  ]\n}\n');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'codegen', '.', '--out', 'gen'], { cwd: app, encoding: 'utf8', timeout: 120_000 });
+  assert.is(result.status, 0, `~> exit code 0: ${result.stderr}`);
+  assert.is(
+    result.stderr,
+    'traced.config.json(4,5): warning TS91008: TT1008: include[1]: "src/servces/**" matches no source file of the program. It traces nothing: fix it or remove it.\n',
+  );
+  assert.match(result.stdout, /^traced codegen: \d+ functions instrumented in \d+ of \d+ files, written to gen\n$/);
+  assert.ok(existsSync(join(app, 'gen', 'tsconfig.json')), '~> everything written');
 });
 
 codegen.run();

@@ -120,6 +120,27 @@ cli('a config error is listed with file:line:column and the exit code is 1', () 
   assert.is(report.totals.traced, 0, '~> a config with errors leaves every file untouched, as the build does');
 });
 
+cli('C8.98 a rule that selects nothing is a warning on stderr at its line; the exit code and the table stay; --json lists it', () => {
+  const project = join(tmp, 'unmatched-rule');
+  mkdirSync(join(project, 'src'), { recursive: true });
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', target: 'ES2022' }, include: ['src'] }));
+  writeFileSync(join(project, 'traced.config.json'), '{\n  "include": ["src/**"],\n  "functions": {\n    "include": ["charge*", "chargeCrad"]\n  }\n}\n');
+  writeFileSync(join(project, 'src', 'card.ts'), 'export function chargeCard() { return 1; }\n');
+  const table = traced('inspect', project);
+  assert.is(table.code, 0, '~> a warning does not change the exit code');
+  assert.is(
+    table.stderr,
+    'traced.config.json:4:28: warning TT1008 functions.include[1]: no function is named "chargeCrad" in the modules the rules apply to. It traces nothing: fix it or remove it.\n',
+  );
+  assert.match(table.stdout, /^\s+1:17\s+traced\s+chargeCard\s+sync\s+rule include "src\/\*\*", functions.include "charge\*"$/m);
+  const json = traced('inspect', project, '--json');
+  assert.is(json.code, 0);
+  assert.is(json.stderr, table.stderr);
+  const report = JSON.parse(json.stdout) as InspectReport;
+  assert.equal(report.warnings.map((w) => `${w.code} ${w.file}:${w.line}:${w.column}`), ['TT1008 traced.config.json:4:28']);
+  assert.equal([report.problems, report.totals.problems], [[], 0], '~> not counted as a problem');
+});
+
 cli('a missing tsconfig is a one-line error; --help prints the usage', () => {
   const missing = traced('inspect', 'no/such/tsconfig.json');
   assert.is(missing.code, 1);
