@@ -107,12 +107,18 @@ cli('the table says what the JSON says, one row per function, in source order', 
   assert.is(stdout.trimEnd().split('\n').at(-1)!, `${t} traced, ${s} skipped, 0 problems in ${playgroundSources()} files`);
 });
 
-cli('a config error is listed with file:line:column and the exit code is 1', () => {
-  const project = join(tmp, 'bad-config');
+/** A project of one source file, `src/<name>`, with the given traced.config.json. */
+function smallProject(label: string, config: string, source: [name: string, text: string]): string {
+  const project = join(tmp, label);
   mkdirSync(join(project, 'src'), { recursive: true });
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', target: 'ES2022' }, include: ['src'] }));
-  writeFileSync(join(project, 'traced.config.json'), '{\n  "include": ["src/**"],\n  "kinds": ["lambda"]\n}\n');
-  writeFileSync(join(project, 'src', 'a.ts'), '/** @traced */\nexport function a() { return 1; }\n');
+  writeFileSync(join(project, 'traced.config.json'), config);
+  writeFileSync(join(project, 'src', source[0]), source[1]);
+  return project;
+}
+
+cli('a config error is listed with file:line:column and the exit code is 1', () => {
+  const project = smallProject('bad-config', '{\n  "include": ["src/**"],\n  "kinds": ["lambda"]\n}\n', ['a.ts', '/** @traced */\nexport function a() { return 1; }\n']);
   const { code, stdout } = traced('inspect', project, '--json');
   assert.is(code, 1);
   const report = JSON.parse(stdout) as InspectReport;
@@ -121,11 +127,8 @@ cli('a config error is listed with file:line:column and the exit code is 1', () 
 });
 
 cli('C8.98 a rule that selects nothing is a warning on stderr at its line; the exit code and the table stay; --json lists it', () => {
-  const project = join(tmp, 'unmatched-rule');
-  mkdirSync(join(project, 'src'), { recursive: true });
-  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', target: 'ES2022' }, include: ['src'] }));
-  writeFileSync(join(project, 'traced.config.json'), '{\n  "include": ["src/**"],\n  "functions": {\n    "include": ["charge*", "chargeCrad"]\n  }\n}\n');
-  writeFileSync(join(project, 'src', 'card.ts'), 'export function chargeCard() { return 1; }\n');
+  const config = '{\n  "include": ["src/**"],\n  "functions": {\n    "include": ["charge*", "chargeCrad"]\n  }\n}\n';
+  const project = smallProject('unmatched-rule', config, ['card.ts', 'export function chargeCard() { return 1; }\n']);
   const table = traced('inspect', project);
   assert.is(table.code, 0, '~> a warning does not change the exit code');
   assert.is(
