@@ -18,6 +18,7 @@ import type { RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer, spanOfTraceparent } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
 import { SERVICES, serviceAvailable } from '../../helpers/services';
+import { untracedThenTraced } from '../../helpers/untraced-then-traced';
 
 /** The library's own methods, before any install. */
 const models = ['channel_model.js', 'callback_model.js'].map((f) => require(require.resolve('amqplib').replace(/channel_api\.js$/, `lib/${f}`)));
@@ -225,11 +226,7 @@ async function main(): Promise<void> {
         (e: Error & { code?: number }) => [e.constructor.name, e.code, e.message],
       );
     };
-    amqplib.uninstall();
-    const untraced = await attempt();
-    amqplib.install();
-    const tracer = installPropagatingTracer();
-    const traced = await attempt();
+    const { untraced, traced, tracer } = await untracedThenTraced(amqplib, attempt);
     assert.equal(traced, untraced);
     assert.match(String((untraced as string[])[2]), /NOT_FOUND/);
     assert.is(tracer.started.length, 0);
