@@ -67,12 +67,12 @@ export function startSpanSafely(tracer: Tracer, name: string, options: SpanOptio
   return undefined;
 }
 
-/** `span.finish()`, guarded, with the tracer marked busy (see `startSpanSafely`). */
-export function finishSafely(span: Span): void {
+/** `span.finish(time)`, guarded, with the tracer marked busy (see `startSpanSafely`). */
+export function finishSafely(span: Span, time?: number): void {
   const was = state.inTracer;
   state.inTracer = true;
   try {
-    span.finish();
+    span.finish(time);
   } catch (error) {
     reportFault('span.finish', error);
   } finally {

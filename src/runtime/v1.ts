@@ -37,7 +37,7 @@ class Call {
   suspended = false;
   /** `ret` handed the finish to the returned promise. */
   deferred = false;
-  /** A sync call: the sync call that was open when this one started (see `closeAbove`). */
+  /** While a segment of this call runs: the call whose segment was running when it started (see `closeAbove`). */
   below: Call | undefined = undefined;
   /** Set right after the call is linked, so no overflow can fall between a started span and its link. */
   span!: Span;
@@ -50,8 +50,8 @@ class Call {
 
 const promiseThen = Promise.prototype.then;
 
-/** The innermost sync call that has started and not yet exited. */
-let openSync: Call | undefined;
+/** The call whose segment runs now (innermost first, linked by `below`): a segment starts, suspends or ends. */
+let running: Call | undefined;
 
 function site(record: SiteRecord, dynamic?: SiteDynamic): SiteHandle {
   const tags: Record<string, TagValue> = {
@@ -93,13 +93,11 @@ function start(tracer: Tracer, site: Site | undefined, args: ArrayLike<unknown> 
   }
   if (parent === undefined && site.requireActive) return undefined;
   const call = new Call(site.kind, outer);
-  if (site.kind === SiteKind.sync) {
-    call.below = openSync;
-    openSync = call;
-  }
+  call.below = running;
+  running = call;
   const span = startSpanSafely(tracer, site.name, parent === undefined ? { tags: site.tags } : { childOf: parent, tags: site.tags });
   if (span === undefined) {
-    if (site.kind === SiteKind.sync) openSync = call.below;
+    running = call.below;
     return undefined;
   }
   call.span = span;
@@ -129,7 +127,35 @@ function describeArgs(span: Span, site: Site, args: ArrayLike<unknown>): void {
 }
 
 function finish(call: Call): void {
-  finishSafely(call.span);
+  if (overflow === undefined) return finishSafely(call.span);
+  const at = now();
+  later(() => finishSafely(call.span, at));
+}
+
+/**
+ * Set from the moment a stack overflow is seen to cut segments off until a microtask runs: the spans that end
+ * meanwhile are tagged and finished there, from an empty stack, because the frames unwinding from the overflow
+ * may have too little left for the tracer's `finish` (which then fails) or even for ours (which is skipped).
+ */
+let overflow: (() => void)[] | undefined;
+
+function later(step: () => void): void {
+  if (overflow === undefined) {
+    queueMicrotask(endOverflow);
+    overflow = [];
+  }
+  overflow.push(step);
+}
+
+function endOverflow(): void {
+  const steps = overflow!;
+  overflow = undefined;
+  for (const step of steps) step();
+}
+
+/** OpenTracing's finish time, for a span finished later than it ended: epoch milliseconds, fractional. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /**
@@ -195,46 +221,58 @@ function findProperty(value: object, key: string): PropertyDescriptor | undefine
 }
 
 /**
- * Sync calls nest strictly and each one's `finally` calls `exit`, which only a stack overflow can skip: near
- * the limit the deepest frames have no stack left to call it. So any sync call still open above `call` when
- * `call` fails or exits was cut off that way, and is finished here, where there is stack again. Its context
- * needs nothing: `call` hands back its own outer context. Each is unlinked only once finished, so a frame
- * that overflows in here leaves the rest to the next one out, and none is finished twice.
+ * Segments (a sync call, or an async function or generator between two suspensions) nest strictly, and each
+ * ends in `leave` or `exit`, which only a stack overflow can skip: near the limit the deepest frames have no
+ * stack left to call them. So a segment still running above `call`'s when that one fails, suspends or exits
+ * was cut off that way: its function threw, and its span ends now (unless its returned promise holds the
+ * finish), from a microtask (see `overflow`). Its context needs nothing: `call` hands back its own.
  */
 function closeAbove(call: Call, error: unknown, hasError: boolean): void {
-  while (openSync !== undefined && openSync !== call) {
-    const open = openSync;
-    if (open.span !== undefined) {
-      if (hasError) tagError(open.span, error);
-      finish(open);
+  while (running !== undefined && running !== call) {
+    const open = running;
+    if (open.span !== undefined && !open.deferred) {
+      const at = now();
+      later(() => {
+        if (hasError) tagError(open.span, error);
+        finishSafely(open.span, at);
+      });
     }
-    openSync = open.below;
+    running = open.below;
   }
+}
+
+/** `call`'s segment ends (it suspends or exits); only a running segment is linked. */
+function unlink(call: Call): void {
+  if (running !== call) closeAbove(call, undefined, false);
+  running = call.below;
 }
 
 function fail(s: CallState, error: unknown): void {
   if (s === undefined) return;
   const call = s as Call;
-  if (call.kind === SiteKind.sync && openSync !== call) closeAbove(call, error, true);
-  tagError(call.span, error);
+  if (!call.suspended && running !== call) closeAbove(call, error, true);
+  if (overflow === undefined) tagError(call.span, error);
+  else later(() => tagError(call.span, error));
 }
 
 function exit(s: CallState): void {
   if (s === undefined) return;
   const call = s as Call;
-  if (call.kind === SiteKind.sync) {
-    if (openSync !== call) closeAbove(call, undefined, false);
-    finish(call);
-    openSync = call.below;
-  } else if (!call.deferred) finish(call);
-  // After an abrupt resumption (a rejected await, `return()`/`throw()` on a generator) the context current
-  // here is already the resumer's; otherwise hand back the one this segment started in.
-  if (!call.suspended) state.storage!.enterWith(call.outer);
+  // After an abrupt resumption (a rejected await, `return()`/`throw()` on a generator) no segment of this call
+  // is running, and the context current here is already the resumer's; otherwise hand back this segment's.
+  const segment = !call.suspended;
+  if (segment && running !== call) closeAbove(call, undefined, false);
+  if (!call.deferred) finish(call);
+  if (segment) {
+    running = call.below;
+    state.storage!.enterWith(call.outer);
+  }
 }
 
 function leave<T>(s: CallState, value: T): T {
   if (s === undefined) return value;
   const call = s as Call;
+  if (!call.suspended) unlink(call);
   call.suspended = true;
   state.storage!.enterWith(call.outer);
   return value;
@@ -246,6 +284,8 @@ function back<T>(s: CallState, value?: T): T {
   if (call.suspended) {
     const storage = state.storage!;
     call.suspended = false;
+    call.below = running;
+    running = call;
     call.outer = storage.getStore();
     storage.enterWith(call.span);
   }

@@ -149,8 +149,8 @@ c28('C2.28 settle order of interleaved rejections and resolutions is the plain o
     const order: string[] = [];
     const note = (label: string) => [() => order.push(`${label} resolved`), () => order.push(`${label} rejected`)] as const;
     await Promise.all([
-      mod.rejectAfter(new Error('a'), 12).then(...note('a')),
-      mod.resolveAfter('b', 4).then(...note('b')),
+      mod.rejectAfter(new Error('a'), 60).then(...note('a')),
+      mod.resolveAfter('b', 30).then(...note('b')),
       mod.rejectNow('c').then(...note('c')),
       mod.rejectAfter('d', 0).then(...note('d')),
       mod.resolveAfter('e', 0).then(...note('e')),
