@@ -1,7 +1,7 @@
 /**
  * C6 (and C2.31): nothing ts-traced creates outlives its call. Heaps are read after the collector settles;
  * spans are counted alive through a FinalizationRegistry (memory-support.ts). Iteration counts are scaled down
- * to keep the file well under a minute, as each title says; `npm run soak` runs the 1,000,000-call versions.
+ * to keep the file well under a minute, as each title says; `npm run soak` runs the full sizes.
  */
 import { spawnSync } from 'node:child_process';
 import { AsyncResource } from 'node:async_hooks';
@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { traceHandler } from '../../src/runtime/servers/http';
 import { setTracer } from '../../src/runtime/tracer';
 import { ROOT } from '../helpers/compile';
-import { CountingTracer, heapAfterGc, MiB, settle } from './memory-support';
+import { abortedRequests, CountingTracer, heapAfterGc, MiB, neverSettling, settle } from './memory-support';
 import { buildPair, EscapeWatch, FIXTURES } from './support';
 
 type Memory = typeof import('./fixtures/memory');
@@ -47,27 +47,15 @@ calls('C6.78 100,000 async calls recorded by a tracer that keeps nothing (1e6: n
   assert.is(tracer.alive, 0, `~> ${tracer.alive} spans still alive`);
   assert.ok(after - baseline < 5 * MiB, `~> heap grew ${((after - baseline) / 1024).toFixed(0)} KiB`);
 });
-calls('C2.31 / C6.84 100,000 calls awaiting promises that never settle: once dropped, 0 spans retained, heap within +2 MiB', async () => {
+calls('C2.31 / C6.84 20,000 calls awaiting promises that never settle (100,000: npm run soak): once dropped, 0 spans retained, heap within +2 MiB', async () => {
   const tracer = new CountingTracer();
   setTracer(tracer);
   const m = memory.traced();
-  const baseline = await heapAfterGc(tracer);
-  // The host holds the promises its calls wait on (a pending request, a lock): their spans are open and alive.
-  let held: Promise<never>[] = [];
-  for (let i = 0; i < 100_000; i++) {
-    const never = new Promise<never>(() => {});
-    held.push(never);
-    void m.neverSettles(never);
-  }
-  await settle(tracer);
-  assert.is(held.length, 100_000);
-  assert.is(tracer.alive, 100_000, '~> while the host holds what the calls wait on, their spans are open');
-  held = [];
-  const after = await heapAfterGc(tracer);
+  const run = await neverSettling(tracer, 20_000, (pending) => m.neverSettles(pending));
   setTracer(undefined);
-  assert.is(held.length, 0);
-  assert.is(tracer.alive, 0, `~> ${tracer.alive} spans still alive once the host dropped them`);
-  assert.ok(after - baseline < 2 * MiB, `~> heap grew ${((after - baseline) / 1024).toFixed(0)} KiB`);
+  assert.is(run.aliveWhileHeld, 20_000, '~> while the host holds what the calls wait on, their spans are open');
+  assert.is(run.aliveAfter, 0, `~> ${run.aliveAfter} spans still alive once the host dropped them`);
+  assert.ok(run.heapGrowth < 2 * MiB, `~> heap grew ${(run.heapGrowth / 1024).toFixed(0)} KiB`);
 });
 calls('C6.81 a 10 MB Buffer passed to a traced function is collected after the call (argument capture off and on)', async () => {
   const tracer = new CountingTracer();
@@ -190,38 +178,11 @@ servers('C6.82 2,000 requests on one keep-alive socket (10,000: npm run soak): l
   }
   assert.equal(watch.warnings.map(String), [], '~> no warning');
 });
-servers('C6.84 2,000 requests whose client goes away mid-response: 0 request spans retained once the sockets are gone', async () => {
-  const tracer = new CountingTracer();
-  setTracer(tracer);
-  const m = memory.traced();
-  const { server, port } = await startServer(m);
-  try {
-    for (let i = 0; i < 2_000; i += 20) {
-      await Promise.all(
-        Array.from({ length: 20 }, () =>
-          new Promise<void>((resolve) => {
-            const req = request({ host: '127.0.0.1', port, path: '/hang', agent: false }, (res) => {
-              res.once('data', () => {
-                req.destroy();
-                resolve();
-              });
-            });
-            req.on('error', () => resolve()).end();
-          }),
-        ),
-      );
-    }
-    // Node caches the Date header for up to a second on a timer created while a response is written: that
-    // timer holds the context (so the span) of the last request until it fires.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await settle(tracer);
-    assert.is(tracer.started, 2_000);
-    assert.is(tracer.alive, 0, `~> ${tracer.alive} request spans still alive`);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    setTracer(undefined);
-  }
+servers('C5.67 / C6.84 2,000 requests whose client goes away mid-response (100,000: npm run soak): each server span finished, marked aborted; 0 spans retained, server or client side, once the server is closed', async () => {
+  const run = await abortedRequests(2_000, 20);
+  assert.equal(run.server, { started: 2_000, finished: 2_000, aborted: 2_000, alive: 0 }, '~> server spans');
+  const { started, errors, alive } = run.client;
+  assert.equal({ started, errors, alive }, { started: 2_000, errors: 2_000, alive: 0 }, '~> client spans (http client wrapper)');
 });
 servers.run();
 
