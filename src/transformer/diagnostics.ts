@@ -27,6 +27,8 @@ const TEMPLATES = {
   TT1007: (_: object) => `the config file must hold a JSON object ({ ... }).`,
   TT1008: (d: { path: string; finding: string }) =>
     `${d.path}: ${d.finding}. It traces nothing: fix it or remove it.`,
+  TT1009: (d: { from: string; reason: string }) =>
+    `cannot read ${d.from}: ${d.reason}. Give them as plain values: a getter or Proxy trap that throws cannot be read.`,
 
   // TT2xxx: selection (@traced, /** @traced */, config rules)
   TT2001: (d: { marker: string }) =>
@@ -90,6 +92,15 @@ export class TracedError extends Error {
 /** Builds the `TracedError` for `code` from its template. */
 export function tracedError<C extends TracedCode>(code: C, data: TracedData<C>): TracedError {
   return new TracedError(code, (TEMPLATES[code] as Template)(data));
+}
+
+/** What a thrown value says, for a message. Never throws itself: the value may be a Proxy whose every trap throws. */
+export function reasonOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'a value that cannot be printed';
+  }
 }
 
 /** `TT2001` → `92001`: the numeric code tsc prints as `TS92001`. */

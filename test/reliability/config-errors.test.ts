@@ -4,7 +4,8 @@
  * real tspc run in test/transformer/tspc.test.ts; bad environment variables of ts-traced/setup (C8.100) in
  * test/runtime/setup/env.test.ts and setup.test.ts ("problems"). Here: many faults in one file, each reported
  * once at its own line; 1,000 mutated config files and hostile plugin options, which must never throw out of the
- * compiler and still compile the program; rules that select nothing in a whole program (C8.98; each finding in
+ * compiler and still compile the program; options whose getters or Proxy traps throw (C8.95), one diagnostic
+ * each; rules that select nothing in a whole program (C8.98; each finding in
  * test/transformer/rule-use.test.ts), warned about through a ts.Program and by the real tspc.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -174,6 +175,58 @@ fuzz('C8 hostile plugin options (wrong types, cycles, huge arrays, functions) ne
   }
 });
 fuzz.run();
+
+const throws = (): never => {
+  throw new Error('options trap');
+};
+/** Plugin options given in code that cannot be read; `spreadable` ones survive `{ ...options }` (createTransformer's caller). */
+const UNREADABLE: readonly { label: string; options: () => unknown; spreadable: boolean }[] = [
+  { label: 'a Proxy whose get and ownKeys traps throw', options: () => new Proxy({}, { get: throws, ownKeys: throws }), spreadable: false },
+  { label: 'a Proxy whose get trap throws', options: () => new Proxy({ include: ['**/*.ts'] }, { get: throws }), spreadable: false },
+  { label: 'a getter that throws', options: () => ({ get include() { return throws(); } }), spreadable: false },
+  {
+    label: 'a revoked Proxy',
+    options: () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    },
+    spreadable: false,
+  },
+  { label: 'a nested Proxy whose traps throw', options: () => ({ functions: new Proxy({}, { get: throws, ownKeys: throws }) }), spreadable: true },
+  {
+    label: 'a trap that throws a Proxy whose every trap throws',
+    options: () => ({ tags: new Proxy({}, { ownKeys: () => { throw new Proxy({}, { get: throws, getPrototypeOf: throws }); } }) }),
+    spreadable: true,
+  },
+];
+
+const unreadable = suite('C8.95 plugin options that cannot be read');
+const MARKED = `/** @traced */\n${SOURCE}`;
+unreadable('C8.95 the marked function is traced with readable options (the control)', () => {
+  const { js, diagnostics } = compileProgram(MARKED, { fileName: project(undefined), pluginOptions: {} });
+  assert.equal(describe(diagnostics), []);
+  assert.match(js, '__traced', '~> traced');
+});
+for (const row of UNREADABLE) {
+  unreadable(`C8.95 ${row.label}: one TT1009 naming the plugin options, nothing thrown, the build goes on untraced`, () => {
+    for (const compile of row.spreadable ? [compileProgram, compileTranspile] : [compileProgram]) {
+      let result: ReturnType<typeof compileProgram>;
+      try {
+        result = compile(MARKED, { fileName: project(undefined), pluginOptions: row.options() as never });
+      } catch {
+        return assert.unreachable(`${compile.name} threw`);
+      }
+      const lines = describe(result.diagnostics);
+      assert.is(lines.length, 1, `~> one diagnostic (${compile.name}):\n${lines.join('\n')}`);
+      assert.match(lines[0], /^\(no file\) TT1009: cannot read the ts-traced plugin options( in \S+)?: /);
+      assert.is(result.diagnostics[0].category, ts.DiagnosticCategory.Error);
+      assert.match(result.js, 'export function work', '~> still compiled');
+      assert.not.match(result.js, '__traced', '~> untraced, as with any config error');
+    }
+  });
+}
+unreadable.run();
 
 const RULES = `{
   "include": [

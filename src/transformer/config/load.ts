@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
-import { toDiagnostic, tracedError, TracedError } from '../diagnostics';
+import { reasonOf, toDiagnostic, tracedError, TracedError } from '../diagnostics';
 import { DEFAULTS } from './defaults';
 import { rulesOf, type ConfigSource } from './rules';
 import type { ResolvedConfig, TracedConfig, TracedPluginOptions } from './types';
@@ -94,6 +94,23 @@ function findPluginEntry(
   return entry && ts.isObjectLiteralExpression(entry) ? { file: doc.file, entry } : undefined;
 }
 
+/**
+ * Plugin options as plain data, each property read once. The tsconfig gives JSON, but options passed in code may
+ * hold getters or Proxies: one that throws does so here, where it becomes a diagnostic, never later in validation
+ * or merging, out of the host's compiler.
+ */
+function plainCopy(value: unknown, copies = new Map<object, unknown>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (copies.has(value)) return copies.get(value);
+  const copy: object = Array.isArray(value) ? [] : {};
+  copies.set(value, copy);
+  for (const [key, item] of Object.entries(value)) {
+    // Defined, not assigned: a `__proto__` key stays a key.
+    Object.defineProperty(copy, key, { value: plainCopy(item, copies), enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
 export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOptions): LoadedConfig {
   const diagnostics: ts.Diagnostic[] = [];
   const plugin = findPluginEntry(ts, options.tsconfigPath);
@@ -105,7 +122,12 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
     diagnostics.push(toDiagnostic(ts, undefined, undefined, located));
   };
 
-  const given = typeof pluginOptions === 'object' && pluginOptions !== null ? pluginOptions : {};
+  let given: object = {};
+  try {
+    if (typeof pluginOptions === 'object' && pluginOptions !== null) given = plainCopy(pluginOptions) as object;
+  } catch (error) {
+    reportOption({ error: tracedError('TT1009', { from: where, reason: reasonOf(error) }), node: plugin?.entry }, true);
+  }
   const ours: TracedPluginOptions = Object.fromEntries(Object.entries(given).filter(([k]) => !HOST_KEYS.includes(k)));
   const optionFaults = validateConfig(ts, ours, 'options', plugin?.entry);
   for (const fault of optionFaults) reportOption(fault);

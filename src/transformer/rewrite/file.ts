@@ -8,14 +8,14 @@
  *   "use strict";
  *   import * as __traced from "ts-traced/runtime";
  *   __traced.requireVersion(1);
- *   var $site_1 = __traced.v1.site({ ... });              // static records, before the module's own imports run
+ *   function $site_1() { return __traced.v1.site({ ... }); } // static records: hoisted, there before any import runs
  *   import { db } from "./db";
- *   var $site_2 = __traced.v1.site({ ... }, { onStart }); // a record with run-time options, right before
- *   export class Orders { ... }                             // the statement that holds its function
+ *   var $site_2 = __traced.v1.site({ ... }, { onStart });    // a record with run-time options, right before
+ *   export class Orders { ... }                               // the statement that holds its function
  */
 import type * as ts from 'typescript';
 import type { FileContext, ProgramContext } from '../context';
-import { toDiagnostic, tracedError, TracedError } from '../diagnostics';
+import { reasonOf, toDiagnostic, tracedError, TracedError } from '../diagnostics';
 import type { Site } from '../select/site';
 import { isDirective } from './body';
 import { hasMarker, withoutMarkers } from './decorators';
@@ -140,8 +140,4 @@ export function rewriteFile(
   const staticRecords = records(false).map((site) => siteDeclaration(c, site, siteNames.get(site)!));
   const header = rewritten.size === 0 ? [] : [...c.runtime.statements(), ...staticRecords];
   return factory.updateSourceFile(sourceFile, [...statements.slice(0, split), ...header, ...placed]);
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
