@@ -59,7 +59,10 @@ export function unmatchedRules(ts: TS, config: ResolvedConfig, uses: Iterable<Ru
   const leftOut = new Map<string, string>();
   for (const use of uses) {
     for (const path of use.selecting) selecting.add(path);
-    for (const path of use.modules) matchedFiles.set(path, [...(matchedFiles.get(path) ?? []), use.file]);
+    for (const path of use.modules) {
+      if (!matchedFiles.has(path)) matchedFiles.set(path, []);
+      matchedFiles.get(path)!.push(use.file);
+    }
     for (const [path, why] of use.leftOut) if (!leftOut.has(path)) leftOut.set(path, why);
   }
   const findingOf = (rule: ConfigRule): string | undefined => {
