@@ -26,7 +26,11 @@ export const VERSION_CHECK = 'requireVersion';
 
 /** Helper names, as emitted: `__traced.v1.<name>(...)`. */
 export const HELPER = {
-  /** Once per function at module load: `var $site_1 = __traced.v1.site({...})`. */
+  /**
+   * Makes a site's handle from its record. Static records are hoisted function declarations,
+   * `function $site_1() { return __traced.v1.site({...}); }`, called by `enter` at the first traced call; records
+   * with run-time options are `var $site_2 = __traced.v1.site({...}, options)`, made where the module runs them.
+   */
   site: 'site',
   /** First statement of the body: starts the span, activates it; `undefined` when nothing records. */
   enter: 'enter',
@@ -99,6 +103,13 @@ export interface SiteHandle {
 }
 
 /**
+ * A static record as emitted: a function declaration that returns `site(record)`. Declarations are initialised
+ * before any statement of their module runs, so a function called before its module's body (through an import
+ * cycle, or after the requires a bundler hoists above the records) finds its record.
+ */
+export type SiteSource = () => SiteHandle;
+
+/**
  * Opaque per-call state returned by `enter`: `undefined` when no span was started (no tracer, sampled out,
  * `requireActive` without an active span, or a tracer fault), so every other helper starts with one check.
  */
@@ -127,12 +138,13 @@ export interface RuntimeModule {
 export interface RuntimeV1 {
   site(record: SiteRecord, dynamic?: SiteDynamic): SiteHandle;
   /**
-   * `site` is `undefined` when the function runs before its module made the record (site records are `var`s, so
-   * a function declaration called through an ES module import cycle during loading runs untraced instead of
-   * throwing). `args` is passed only for sites with `args` or `onStart`: `arguments` in ordinary functions and methods,
-   * an array of the parameters (`[a, b, ...rest]`) in arrow functions.
+   * `site` is a static record's `SiteSource`, called once, at the first call that records; or a handle made by
+   * `site(record, options)`, which is `undefined` when the function runs before its module made it (those records
+   * are `var`s, so such a call runs untraced instead of throwing). `args` is passed only for sites with `args` or
+   * `onStart`: `arguments` in ordinary functions and methods, an array of the parameters (`[a, b, ...rest]`) in
+   * arrow functions.
    */
-  enter(site: SiteHandle | undefined, args?: ArrayLike<unknown>): CallState;
+  enter(site: SiteHandle | SiteSource | undefined, args?: ArrayLike<unknown>): CallState;
   ret<T>(state: CallState, value: T): T;
   fail(state: CallState, error: unknown): void;
   exit(state: CallState): void;

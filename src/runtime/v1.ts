@@ -14,6 +14,7 @@ import {
   type SiteDynamic,
   type SiteHandle,
   type SiteRecord,
+  type SiteSource,
   type TagValue,
 } from '../contract';
 import { tagError } from './errors';
@@ -73,13 +74,18 @@ function site(record: SiteRecord, dynamic?: SiteDynamic): SiteHandle {
   return handle;
 }
 
-function enter(site: SiteHandle | undefined, args?: ArrayLike<unknown>): CallState {
+/** A static record's handle, kept on its `SiteSource` once the first recording call made it. */
+const HANDLE = Symbol('ts-traced.site');
+type Source = SiteSource & { [HANDLE]?: Site };
+
+function enter(site: SiteHandle | SiteSource | undefined, args?: ArrayLike<unknown>): CallState {
   const tracer = state.tracer;
   if (tracer === undefined) return undefined;
-  return start(tracer, site as Site | undefined, args);
+  return start(tracer, site as Site | Source | undefined, args);
 }
 
-function start(tracer: Tracer, site: Site | undefined, args: ArrayLike<unknown> | undefined): Call | undefined {
+function start(tracer: Tracer, given: Site | Source | undefined, args: ArrayLike<unknown> | undefined): Call | undefined {
+  const site = typeof given === 'function' ? (given[HANDLE] ??= given() as Site) : given;
   if (site === undefined) return undefined; // called before its module made the record: runs untraced
   const storage = state.storage!;
   const outer = storage.getStore();

@@ -2,7 +2,8 @@
  * `ts-traced/bundler` (loaded through the package's exports, as users load it) in real builds of the pipeline
  * test app: esbuild and Vite (a server-side build). Each bundle must log what the plain build logs, with no
  * tracer and with one, and record the tspc build's spans; stack traces through the bundle's source map name
- * the source line. A marker error fails the build with its position.
+ * the source line. A traced function called through an import cycle before its module's body ran is traced, in
+ * CommonJS and ES module bundles. A marker error fails the build with its position.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -62,6 +63,48 @@ for (const tool of ['esbuild', 'vite'] as const) {
     } else await viteBuild(app, 'src/stack.ts', 'out');
     const { printed, expected } = stackFrame(app, join(app, 'out', 'main.mjs'));
     assert.is(printed, expected);
+  });
+}
+
+// Importing cycle-a runs cycle-b first, which calls `greet` before cycle-a's body has run.
+const CYCLE = {
+  'cycle-a.ts': `import { early } from './cycle-b.js';
+
+/** @traced */
+export function greet(name: string): string {
+  return \`hello \${name}\`;
+}
+
+export async function run(log: (line: string) => void): Promise<void> {
+  log(early);
+  log(greet('later'));
+}
+`,
+  'cycle-b.ts': `import { greet } from './cycle-a.js';
+
+/** @traced */
+function shout(name: string): string {
+  return greet(name).toUpperCase();
+}
+
+export const early = shout('early');
+`,
+};
+
+for (const format of ['cjs', 'esm'] as const) {
+  bundler(`esbuild, ${format} output: a traced function called through an import cycle while its module loads is traced`, async () => {
+    const app = stageApp(`bundler-cycle-${format}`, 'commonjs');
+    for (const [name, text] of Object.entries(CYCLE)) writeFileSync(join(app, 'src', name), text);
+    const main = join(app, 'out', format === 'cjs' ? 'main.js' : 'main.mjs');
+    await bundle(join(app, 'src', 'cycle-a.ts'), main, format, [tracedBundler().esbuild({ tsconfig: join(app, 'tsconfig.json') })]);
+    const recorded = runApp(main, 'record');
+    assert.equal(recorded.lines, ['HELLO EARLY', 'hello later']);
+    assert.equal(runApp(main, 'plain').lines, recorded.lines, '~> no tracer: the same transcript');
+    assert.equal(
+      recorded.spans.map((s) => s.split(' finished=')[0]),
+      ['shout', 'shout > greet', 'greet'],
+      '~> the early call is traced, under shout',
+    );
   });
 }
 

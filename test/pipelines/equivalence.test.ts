@@ -113,10 +113,7 @@ function assertEquivalent(build: (mode: 'plain' | 'record') => Results, differen
     const comparable = (difference && DIFFERENCES[difference][key as keyof typeof CASES]) ?? ((lines: string[]) => lines);
     assert.equal(comparable(untraced[key].lines), comparable(plain[key].lines), `~> ${key}, no tracer: the plain transcript`);
     assert.equal(recorded[key].lines, untraced[key].lines, `~> ${key}, recording: the untraced transcript`);
-    // esbuild hoists the module's requires above the site records, so the call cycle-b makes while cycle-a loads
-    // runs untraced (as designed: untraced, never a throw); the later call is traced.
-    const expected = difference === 'esbuild' && key === 'cycle' ? traced[key].spans.slice(1) : traced[key].spans;
-    assert.equal(recorded[key].spans, expected, `~> ${key}: the spans of the tspc build`);
+    assert.equal(recorded[key].spans, traced[key].spans, `~> ${key}: the spans of the tspc build`);
   }
   assert.ok(Object.values(traced).some((r) => r.spans.length > 0), '~> the reference records spans');
 }

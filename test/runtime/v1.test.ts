@@ -76,6 +76,25 @@ sync('code location tags come from the site record', () => {
   assert.is(tags['code.filepath'], 'test.ts');
   assert.is(tags['code.lineno'], 1);
 });
+sync('a static record (SiteSource) is made at the first recording call, once', () => {
+  let made = 0;
+  function $lazy() {
+    made++;
+    return v1.site(record('lazy', SiteKind.sync, { tags: { component: 'lazy' } }));
+  }
+  setTracer(undefined);
+  v1.exit(v1.enter($lazy));
+  assert.is(made, 0, '~> no tracer: the record is not made');
+  const tracer = installRecordingTracer();
+  for (let i = 0; i < 3; i++) v1.exit(v1.enter($lazy));
+  assert.is(made, 1, '~> made once, then kept');
+  assert.equal(tracer.finished().map((s) => [s.name, s.tags.component, s.tags['code.function']]), Array(3).fill(['lazy', 'lazy', 'lazy']));
+});
+sync('a record with run-time options not made yet (undefined): the call runs untraced', () => {
+  const tracer = installRecordingTracer();
+  assert.is(v1.enter(undefined), undefined);
+  assert.equal(tracer.finished(), []);
+});
 sync('a tracer whose startSpan throws leaves the function untouched', () => {
   setTracer({ startSpan() { throw new Error('broken tracer'); } } as any);
   assert.is(outer(2), 5);

@@ -55,7 +55,7 @@ const positions = suite('statement positions');
 const GENERATED = [
   /^import \* as __traced from /,
   /^__traced\.requireVersion\(/,
-  /^const \$site_\d+ = /,
+  /^function \$site_\d+\(\) \{ return __traced\.v1\.site\(/,
   /^const \$s = __traced\.v1\.enter\(/,
   /^try \{$/,
   /^catch \(\$e\) \{$/,

@@ -1,13 +1,16 @@
 /**
- * The static record of a site, emitted once at module scope:
+ * The record of a site, emitted once at module scope as a function declaration (`SiteSource`): declarations are
+ * initialised before the module's first statement runs, so the record is there for a call made before the module's
+ * body (an import cycle, or requires a bundler hoists above it). The runtime calls it at the first recording call.
  *
  * @example
- *   var $site_1 = __traced.v1.site({ name: "Billing.charge", kind: 1, fn: "charge", ns: "Billing",
- *     file: "src/billing.ts", line: 4, tags: { component: "billing" }, args: [{ name: "invoiceId", index: 0 }] });
+ *   function $site_1() { return __traced.v1.site({ name: "Billing.charge", kind: 1, fn: "charge", ns: "Billing",
+ *     file: "src/billing.ts", line: 4, tags: { component: "billing" }, args: [{ name: "invoiceId", index: 0 }] }); }
  *
  * With run-time options (`@traced({ onStart })`) the user's options expression is passed as the second argument
- * and the declaration goes right before the module statement that holds the function, so the module-scope
- * bindings the expression reads are initialised. Keys follow `SiteRecord`; absent values are left out.
+ * and a `var` declaration goes right before the module statement that holds the function, so the expression runs
+ * where the module runs it, with the module-scope bindings it reads initialised. Keys follow `SiteRecord`; absent
+ * values are left out.
  */
 import type * as ts from 'typescript';
 import { HELPER, type SiteRecord, type TagValue } from '../../contract';
@@ -19,7 +22,7 @@ export function siteDeclaration(
   site: Site,
   name: string,
   dynamic?: ts.Expression,
-): ts.VariableStatement {
+): ts.Statement {
   const { ts, factory } = c;
   const record: Record<keyof SiteRecord, ts.Expression | undefined> = {
     name: factory.createStringLiteral(site.name),
@@ -42,8 +45,12 @@ export function siteDeclaration(
   );
   const fields = factory.createObjectLiteralExpression(properties, false);
   const call = c.runtime.call(HELPER.site, dynamic ? [fields, dynamic] : [fields]);
+  if (dynamic === undefined) {
+    const body = factory.createBlock([factory.createReturnStatement(call)], false);
+    return factory.createFunctionDeclaration(undefined, undefined, name, undefined, [], undefined, body);
+  }
   const declaration = factory.createVariableDeclaration(name, undefined, undefined, call);
-  // `var`: a function declaration can run before its record exists (an ES module import cycle); see `enter`.
+  // `var`, not `let`: a call before this statement (none is known: it precedes the method's class) would run untraced, not throw.
   const list = factory.createVariableDeclarationList([declaration], ts.NodeFlags.None);
   return factory.createVariableStatement(undefined, list);
 }

@@ -6,7 +6,7 @@
  * JavaScript input), for any compiler to take, with a source map back to the input.
  *
  * @example
- *   "use client";  import * as __traced from "ts-traced/runtime"; __traced.requireVersion(1); var $site_1 = …;
+ *   "use client";  import * as __traced from "ts-traced/runtime"; __traced.requireVersion(1); function $site_1() { … }
  *   import { db } from "./db";
  *   var $site_2 = __traced.v1.site({ ... }, { onStart });   export class Orders { ... }   // run-time options: before their statement
  */

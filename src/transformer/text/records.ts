@@ -4,7 +4,7 @@
  * written as source text on one line.
  *
  * @example
- *   import * as __traced from "ts-traced/runtime"; __traced.requireVersion(1); var $site_1 = __traced.v1.site({ name: "priceOf", kind: 0, fn: "priceOf", file: "src/pricing.ts", line: 7 });
+ *   import * as __traced from "ts-traced/runtime"; __traced.requireVersion(1); function $site_1() { return __traced.v1.site({ name: "priceOf", kind: 0, fn: "priceOf", file: "src/pricing.ts", line: 7 }); }
  */
 import { CONTRACT_VERSION, HELPER, RUNTIME_MODULE, VERSION_CHECK, VERSION_KEY, type HelperName, type SiteRecord, type TagValue } from '../../contract';
 import type { Site } from '../select/site';
@@ -22,7 +22,10 @@ export function runtimeImport(namespace: string, form: 'import' | 'require'): st
   return `${load} ${namespace}.${VERSION_CHECK}(${CONTRACT_VERSION});`;
 }
 
-/** `var $site_N = __traced.v1.site({...}[, dynamic]);` with the record's keys in `SiteRecord` order. */
+/**
+ * `function $site_N() { return __traced.v1.site({...}); }`, or with run-time options `var $site_N = __traced.v1.site({...}, dynamic);`
+ * (see rewrite/site-record.ts), with the record's keys in `SiteRecord` order.
+ */
 export function siteDeclaration(namespace: string, site: Site, name: string, dynamic?: string): string {
   const record: Record<keyof SiteRecord, string | undefined> = {
     name: JSON.stringify(site.name),
@@ -36,8 +39,9 @@ export function siteDeclaration(namespace: string, site: Site, name: string, dyn
     requireActive: site.requireActive ? 'true' : undefined,
   };
   const properties = Object.entries(record).flatMap(([key, value]) => (value === undefined ? [] : [`${key}: ${value}`]));
-  const args = [`{ ${properties.join(', ')} }`, ...(dynamic === undefined ? [] : [dynamic])];
-  return `var ${name} = ${helper(namespace, 'site')}(${args.join(', ')});`;
+  const fields = `{ ${properties.join(', ')} }`;
+  if (dynamic === undefined) return `function ${name}() { return ${helper(namespace, 'site')}(${fields}); }`;
+  return `var ${name} = ${helper(namespace, 'site')}(${fields}, ${dynamic});`;
 }
 
 /** `{ key: value }` with keys that are not identifiers quoted, and `__proto__` computed so it stays an own property. */

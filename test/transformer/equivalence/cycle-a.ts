@@ -1,7 +1,7 @@
 /**
  * Half of an import cycle: cycle-b calls `double` while this module is still loading its imports. CommonJS
- * exports a function declaration before anything else runs, so this works untraced; the site records come
- * before the imports, so it works traced too.
+ * exports a function declaration before anything else runs, so this works untraced; its site record is a function
+ * declaration too, so it works traced, also where a compiler hoists the imports above the records (esbuild).
  */
 import { fromB } from './cycle-b';
 
