@@ -56,7 +56,7 @@ loading('uses the defaults with no file and no options: rules off, markers on', 
   assert.is(config.include, undefined, '~> no include: rules select nothing');
 });
 
-loading('reads traced.config.json next to the tsconfig, with comments and trailing commas', () => {
+loading('C8.99 reads traced.config.json next to the tsconfig, with comments and trailing commas', () => {
   const root = project({
     'traced.config.json': `// rules for the services\n{\n  /* modules */ "include": ["src/**",],\n  "functions": { "exclude": ["toJSON"] },\n  "kinds": ["method"],\n  "exportedOnly": true,\n  "requireActiveTrace": false,\n  "tags": { "team": "core", "tier": 1 },\n}\n`,
   });
@@ -112,13 +112,13 @@ loading('reads the file named by the config option, relative to the tsconfig fol
   assert.equal([...selection.sites.values()].map((s) => [s.name, s.file]), [['a', 'src/a.ts']]);
 });
 
-loading('accepts an empty file and a UTF-8 BOM', () => {
+loading('C8.99 accepts an empty file and a UTF-8 BOM', () => {
   assert.equal(load(project({ 'traced.config.json': '' })).diagnostics, []);
   const bom = load(project({ 'traced.config.json': '\uFEFF{ "exportedOnly": true }' }));
   assert.equal([bom.diagnostics, bom.config.exportedOnly], [[], true]);
 });
 
-loading('a missing implicit file is fine; a missing explicit one is an error at the tsconfig key', () => {
+loading('C8.97 a missing implicit file is fine; a missing explicit one is an error at the tsconfig key', () => {
   const root = project({ 'tsconfig.json': TSCONFIG(`{ "transform": "ts-traced/transformer", "config": "./tracing.json" }`) });
   assert.equal(load(root).diagnostics, []);
   const loaded = load(root, { transform: 'ts-traced/transformer', config: './tracing.json' });
@@ -127,7 +127,7 @@ loading('a missing implicit file is fine; a missing explicit one is an error at 
   ]);
 });
 
-loading('a missing explicit file without a tsconfig names the plugin options; a directory is reported too', () => {
+loading('C8.97 a missing explicit file without a tsconfig names the plugin options; a directory is reported too', () => {
   const root = project({ 'conf/.keep': '' });
   assert.equal(lines(root, load(root, { config: 'x.json' }, false)), [
     `TT1004 config file not found: ${join(root, 'x.json')}, named by "config" in the ts-traced plugin options. Fix the path or remove the option.`,
@@ -223,7 +223,7 @@ faults('"config" is a plugin option only: in the file it is an unknown key', () 
   assert.match(lines(root, load(root))[0]!, /^TT1003 traced\.config\.json:1:3 config: unknown key/);
 });
 
-faults('positions stay right with CRLF line endings and a BOM', () => {
+faults('C8.99 positions stay right with CRLF line endings and a BOM', () => {
   const root = project({ 'traced.config.json': '\uFEFF{\r\n  // note\r\n  "exportedOnly": 1\r\n}\r\n' });
   assert.equal(lines(root, load(root)), ['TT1002 traced.config.json:3:3 exportedOnly: must be true or false.']);
 });

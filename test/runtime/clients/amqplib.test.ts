@@ -348,7 +348,7 @@ async function main(): Promise<void> {
     assert.is(faultCounts()['tracer.inject'], 1);
   });
 
-  it('no message body or header value is recorded', async () => {
+  it('C7.90 no message body or header value is recorded', async () => {
     const tracer = installPropagatingTracer();
     const secret = secretMarker();
     const queue = queueName();

@@ -269,7 +269,7 @@ const redaction = suite('instrumentAwsClient: redaction');
 redaction.before(setup);
 redaction.after.each(() => setTracer(undefined));
 
-redaction('no payload, item value, secret key or response body is recorded', async () => {
+redaction('C7.90 no payload, item value, secret key or response body is recorded', async () => {
   const tracer = installRecordingTracer();
   const secret = secretMarker();
   const client = s3({ credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret } });

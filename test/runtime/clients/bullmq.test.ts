@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     assert.ok(internal.every((s) => s.tags['span.kind'] === undefined && s.tags.component === 'bullmq'));
   });
 
-  it('job data, results and options are not recorded', async () => {
+  it('C7.90 job data, results and options are not recorded', async () => {
     const tracer = installPropagatingTracer();
     const secret = secretMarker();
     const p = await pipeline(async (job) => ({ token: secret, echo: job.data }));

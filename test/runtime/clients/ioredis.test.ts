@@ -371,7 +371,7 @@ async function main(): Promise<void> {
     }
   };
 
-  st('command arguments appear nowhere in names, tags or logs, failing commands included (case 90)', async () => {
+  st('command arguments appear nowhere in names, tags or logs, failing commands included (C7.90)', async () => {
     const tracer = installRecordingTracer();
     ioredis.install();
     const secret = secretMarker();

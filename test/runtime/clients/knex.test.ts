@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     assert.equal(findMarker(tracer.started, secret), []);
   });
 
-  it('inserts, raw queries with bindings and a transaction: every statement traced, no value recorded', async () => {
+  it('C7.89 inserts, raw queries with bindings and a transaction: every statement traced, no value recorded', async () => {
     const tracer = installRecordingTracer();
     const secret = secretMarker();
     const parent = tracer.startSpan('parent');

@@ -622,7 +622,7 @@ async function main(): Promise<void> {
     }
   };
 
-  st('parameter values appear nowhere in names, tags or logs, failing statements included (case 89)', async () => {
+  st('parameter values appear nowhere in names, tags or logs, failing statements included (C7.89)', async () => {
     const tracer = installRecordingTracer();
     mysql2.install();
     const secret = secretMarker();

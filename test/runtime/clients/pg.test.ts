@@ -467,7 +467,7 @@ async function main(): Promise<void> {
     setTracer(undefined);
   });
 
-  st('parameter values appear nowhere in names, tags or logs, failing queries included (case 89)', async () => {
+  st('parameter values appear nowhere in names, tags or logs, failing queries included (C7.89)', async () => {
     const tracer = installRecordingTracer();
     pg.install();
     const secret = secretMarker();

@@ -453,7 +453,7 @@ async function main(): Promise<void> {
     }
   };
 
-  st('command arguments appear nowhere in names, tags or logs, failing commands included (case 90)', async () => {
+  st('command arguments appear nowhere in names, tags or logs, failing commands included (C7.90)', async () => {
     const tracer = installRecordingTracer();
     redis.install();
     const secret = secretMarker();
