@@ -10,9 +10,15 @@
  * command comes from the resolve/reject ioredis keeps on its command (and pipeline) object, never from `then` on
  * the promise the caller gets: that stays ioredis's own, and a rejection nobody handles still reaches
  * `unhandledRejection`.
+ *
+ * `connect` (also the one the constructor and a lazy client's first command make) is patched to run with no active
+ * span: the socket it opens runs ioredis's events and a subscriber's `message` listeners in the context it was
+ * opened in, so the span active at connect time (a start-up function's) would otherwise parent everything a
+ * listener traces.
  */
 import { Tags as OT, type Tracer } from 'opentracing';
 import { reportFault } from '../safe';
+import { scopeStorage } from '../scope';
 import { ClientInstallError, defineWrapper, runHook, wrapMethod } from './install';
 import {
   CallSpan,
@@ -197,17 +203,29 @@ function tracedExec(original: Callback, live: Installation<IoredisOptions>) {
   };
 }
 
+/** `connect()` with no active span, for the socket it opens (see the module comment). */
+function detachedConnect(original: Callback, live: Installation<IoredisOptions>) {
+  return function connect(this: Client): unknown {
+    if (live.tracer() === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    return scopeStorage().run(undefined, Reflect.apply, original, this, arguments);
+  };
+}
+
 export const ioredis = defineWrapper<IoredisOptions>({
   name: 'ioredis',
   majors: [5, 6],
   patch(exports: { Redis?: { prototype: object }; Pipeline?: { prototype: object }; prototype?: object }, options) {
     const redis = ownerOf((exports.Redis ?? exports)?.prototype, 'sendCommand');
     const pipeline = ownerOf(exports.Pipeline?.prototype, 'exec');
-    if (!redis || !pipeline) throw new ClientInstallError('ts-traced: cannot trace ioredis: Redis.prototype.sendCommand or Pipeline.prototype.exec was not found');
+    const connecting = ownerOf((exports.Redis ?? exports)?.prototype, 'connect');
+    if (!redis || !pipeline || !connecting) {
+      throw new ClientInstallError('ts-traced: cannot trace ioredis: Redis.prototype.sendCommand, connect or Pipeline.prototype.exec was not found');
+    }
     const live = new Installation(options);
     const undo = [
       wrapMethod(redis, 'sendCommand', (original) => tracedSendCommand(original, live)),
       wrapMethod(pipeline, 'exec', (original) => tracedExec(original, live)),
+      wrapMethod(connecting, 'connect', (original) => detachedConnect(original, live)),
     ];
     return () => {
       live.on = false;

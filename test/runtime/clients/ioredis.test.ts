@@ -1,8 +1,8 @@
 /**
  * ioredis against the real Redis on 127.0.0.1: a span per command (promise and callback forms, also when sent
- * before the connection is ready), one per pipeline and per transaction, failures (reply errors, refused and lost
- * connections), the library's own error behaviour, hooks, install/uninstall, and that command arguments never
- * reach a span unless asked for.
+ * before the connection is ready), one per pipeline and per transaction, pub/sub with a real subscriber, failures
+ * (reply errors, refused and lost connections), the library's own error behaviour, hooks, install/uninstall, and
+ * that command arguments never reach a span unless asked for.
  */
 import { randomBytes } from 'node:crypto';
 import Redis, { Pipeline } from 'ioredis';
@@ -13,9 +13,10 @@ import { faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
 import { closedPort } from '../../helpers/closed-port';
-import { installRecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
+import { installRecordingTracer, RecordingTracer, type RecordedSpan } from '../../helpers/mock-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
 import { SERVICES, serviceAvailable } from '../../helpers/services';
+import { untracedThenTraced } from '../../helpers/untraced-then-traced';
 
 const { host, port } = SERVICES.redis;
 const prefix = `ts-traced:ioredis:${randomBytes(4).toString('hex')}:`;
@@ -23,7 +24,7 @@ const key = (name: string) => `${prefix}${name}`;
 
 const redisProto = Redis.prototype as unknown as Record<string, unknown>;
 const pipelineProto = Pipeline.prototype as unknown as Record<string, unknown>;
-const snapshot = () => ({ sendCommand: redisProto.sendCommand, exec: pipelineProto.exec });
+const snapshot = () => ({ sendCommand: redisProto.sendCommand, connect: redisProto.connect, exec: pipelineProto.exec });
 const originals = snapshot();
 
 const client = (options: Record<string, unknown> = {}) => new Redis({ host, port, ...options });
@@ -143,6 +144,92 @@ async function main(): Promise<void> {
     await redis.quit();
   });
   commands.run();
+
+  // -------------------------------------------------------------------------------------------------------------
+  const pubsub = suite('ioredis pub/sub');
+  const pt = up ? pubsub : pubsub.skip;
+  pubsub.before(async () => {
+    if (!up) return;
+    ioredis.install();
+    redis = client();
+    await redis.ping();
+  });
+  pubsub.after.each(() => setTracer(undefined));
+
+  /**
+   * Two subscribers made inside a start-up span: one connected by its constructor (`duplicate()`), listening on a
+   * channel and a pattern, and a lazy one connected by its first SUBSCRIBE, listening in buffer mode. One message
+   * published to each, then all unsubscribed. What the listeners got, with the span active in them, and what the
+   * publishes answered.
+   */
+  const subscriberScenario = async () => {
+    const startup = new RecordingTracer().startSpan('startup');
+    const heard: unknown[] = [];
+    const active: unknown[] = [];
+    const note = (kind: string, message: string | Buffer, channel: string | Buffer) => {
+      heard.push([kind, String(message), String(channel), Buffer.isBuffer(message)]);
+      active.push(activeSpan() === startup ? 'startup' : (activeSpan() ?? 'none'));
+    };
+    const [eager, lazy] = await withSpan(startup, async () => {
+      const eager = redis.duplicate();
+      const lazy = client({ lazyConnect: true });
+      eager.on('message', (channel, message) => note('channel', message, channel));
+      eager.on('pmessage', (_pattern, channel, message) => note('pattern', message, channel));
+      lazy.on('messageBuffer', (channel, message) => note('buffer', message, channel));
+      await eager.subscribe(key('ch'));
+      await eager.psubscribe(key('p*'));
+      await lazy.subscribe(key('buf'));
+      return [eager, lazy];
+    });
+    const receivers = [
+      await redis.publish(key('ch'), 'one'),
+      await redis.publish(key('pq'), 'two'),
+      await redis.publish(key('buf'), 'three'),
+    ];
+    for (let i = 0; i < 100 && heard.length < 3; i++) await settle(10);
+    // By name: ioredis 6's promise of a bare UNSUBSCRIBE never settles while patterns are subscribed too.
+    await eager.unsubscribe(key('ch'));
+    await eager.punsubscribe(key('p*'));
+    await lazy.unsubscribe(key('buf'));
+    receivers.push(await redis.publish(key('ch'), 'unheard'));
+    assert.is(await eager.ping(), 'PONG', '~> the subscriber still answers commands');
+    eager.disconnect();
+    lazy.disconnect();
+    return { heard: heard.sort((a, b) => String(a).localeCompare(String(b))), active, receivers };
+  };
+
+  pt('messages reach the listeners exactly as untraced, with no span active in them; every span ends once', async () => {
+    const { untraced, traced, tracer } = await untracedThenTraced(ioredis, subscriberScenario);
+    assert.equal(untraced.heard, [
+      ['buffer', 'three', key('buf'), true],
+      ['channel', 'one', key('ch'), false],
+      ['pattern', 'two', key('pq'), false],
+    ]);
+    assert.equal(untraced.receivers, [1, 1, 1, 0]);
+    assert.equal([traced.heard, traced.receivers], [untraced.heard, untraced.receivers]);
+    assert.ok(redisSpans(tracer).length > 0 && redisSpans(tracer).every((s) => s.finishCount === 1), '~> every span finished once');
+    assert.equal(untraced.active, ['startup', 'startup', 'startup'], '~> untraced: the span active where it connected');
+    assert.equal(traced.active, ['none', 'none', 'none'], '~> traced: no span, so what a listener traces starts a trace of its own');
+  });
+
+  pt('a command sent from a message listener is not a child of the span active where the subscriber connected', async () => {
+    const tracer = installRecordingTracer();
+    const startup = tracer.startSpan('startup');
+    const subscriber = withSpan(startup, () => redis.duplicate());
+    const replied = new Promise((resolve) => subscriber.on('message', (_channel, message) => resolve(redis.echo(message))));
+    await subscriber.subscribe(key('work'));
+    await redis.publish(key('work'), 'job');
+    assert.is(await replied, 'job');
+    subscriber.disconnect();
+    const echo = redisSpans(tracer).find((s) => s.name === 'ECHO');
+    assert.equal([echo?.parent, echo?.finishCount], [undefined, 1]);
+  });
+
+  pubsub.after(async () => {
+    if (!up) return;
+    await redis.quit();
+  });
+  pubsub.run();
 
   // -------------------------------------------------------------------------------------------------------------
   const errors = suite('ioredis errors');
