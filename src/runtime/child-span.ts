@@ -30,20 +30,23 @@ export class ChildSpan {
 
   /**
    * Writes the span's context into `carrier` (HTTP headers, or message headers with `textMap`). A throwing
-   * `context()` is the span's fault, not `inject`'s, and is reported as such; nothing is written then.
+   * `context()` is the span's fault, not `inject`'s, and is reported as such; nothing is written then. `false`
+   * when either threw (an `inject` that threw may have written part of the carrier).
    */
-  inject(carrier: Record<string, unknown>, textMap = false): void {
+  inject(carrier: Record<string, unknown>, textMap = false): boolean {
     let context: SpanContext;
     try {
       context = this.span.context();
     } catch (error) {
       reportFault('span.context', error);
-      return;
+      return false;
     }
     try {
       this.tracer.inject(context, textMap ? FORMAT_TEXT_MAP : FORMAT_HTTP_HEADERS, carrier);
+      return true;
     } catch (error) {
       reportFault('tracer.inject', error);
+      return false;
     }
   }
 

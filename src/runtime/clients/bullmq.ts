@@ -15,7 +15,7 @@
  */
 import { Tags, type Span, type SpanContext, type Tracer } from 'opentracing';
 import { tagError } from '../errors';
-import { extractContext, startChildSpan, type ChildSpan } from '../child-span';
+import { ChildSpan, extractContext, startChildSpan } from '../child-span';
 import { activeSpan, withSpan } from '../scope';
 import { state } from '../state';
 import { defineWrapper, runHook, wrapMethod, type ClientOptions } from './install';
@@ -134,11 +134,8 @@ export function bullmqTelemetry(options: BullmqOptions = {}) {
       const t = tracerOf();
       if (t === undefined || !isSpan(context)) return '';
       const carrier: Record<string, unknown> = {};
-      try {
-        t.inject(context.context(), 'text_map', carrier);
-      } catch {
-        return '';
-      }
+      // A throwing `context()` or `inject` is reported under its own kind, and the job carries no context.
+      if (!new ChildSpan(context, t).inject(carrier, true)) return '';
       return Object.keys(carrier).length > 0 ? JSON.stringify(carrier) : '';
     },
     fromMetadata(_active: Context, metadata: string): Context {

@@ -8,14 +8,16 @@ import { Queue, QueueBase, Worker, type Job, type Processor } from 'bullmq';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bullmq, bullmqTelemetry, type BullmqOptions } from '../../../src/runtime/clients/bullmq';
-import { faultCounts, resetFaults } from '../../../src/runtime/safe';
+import { FAULT_WARNING_CODE, faultCounts, resetFaults } from '../../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../../src/runtime/scope';
 import { setTracer } from '../../../src/runtime/tracer';
 import { installDevTracer } from '../../helpers/dev-tracer';
+import { installFaultTracer, type FaultPlan } from '../../helpers/fault-tracer';
 import type { RecordedSpan } from '../../helpers/mock-tracer';
 import { installPropagatingTracer } from '../../helpers/propagating-tracer';
 import { findMarker, secretMarker } from '../../helpers/secrets';
 import { SERVICES, serviceAvailable } from '../../helpers/services';
+import { EscapeWatch, turns } from '../../reliability/support';
 
 const connection = { host: SERVICES.redis.host, port: SERVICES.redis.port, maxRetriesPerRequest: null };
 const run = randomBytes(4).toString('hex');
@@ -179,6 +181,35 @@ async function main(): Promise<void> {
     assert.equal([outcome, job.returnvalue], ['completed', 'still ok']);
     assert.equal([faultCounts()['hook.requestHook'], faultCounts()['hook.responseHook']], [2, 2], '~> producer and consumer');
   });
+
+  const FAULT_ROWS: readonly { label: string; kind: string; plan: FaultPlan }[] = [
+    { label: "C4.56 the producer span's context() throws", kind: 'span.context', plan: { throws: ['context'] } },
+    { label: 'C4.57 tracer.inject throws', kind: 'tracer.inject', plan: { throws: ['inject'] } },
+  ];
+  for (const row of FAULT_ROWS) {
+    it(`${row.label}: reported as ${row.kind}; the job keeps its data and is processed as untraced`, async () => {
+      resetFaults();
+      installFaultTracer(row.plan);
+      const watch = new EscapeWatch();
+      let settled: { job: Job; outcome: string };
+      try {
+        const p = await pipeline(async (job) => ({ seen: job.data }));
+        await p.queue.add('faulty', { n: 1 });
+        settled = await p.settled;
+        await p.close();
+        await turns();
+      } finally {
+        watch.stop();
+      }
+      const { job, outcome } = settled;
+      assert.equal([outcome, job.data, job.returnvalue], ['completed', { n: 1 }, { seen: { n: 1 } }]);
+      assert.is(job.opts.telemetry?.metadata, undefined, '~> no context stored with the job');
+      assert.equal(Object.keys(faultCounts()), [row.kind], '~> counted under its own kind only');
+      const reports = watch.warnings.filter((w) => (w as { code?: string }).code === FAULT_WARNING_CODE).map((w) => w.message);
+      assert.equal(reports.map((m) => m.split(' threw')[0]), [`ts-traced: ${row.kind}`], '~> one report, naming the kind');
+      assert.equal([watch.unhandled, watch.uncaught], [[], []], '~> 0 escapes');
+    });
+  }
 
   it('with no tracer set, no context is stored with the job and it is processed as usual', async () => {
     setTracer(undefined);
