@@ -103,6 +103,16 @@ export function reasonOf(error: unknown): string {
   }
 }
 
+/** What an unexpected exception in a rewrite is reported as: itself when it is a `TracedError`, else TT9000. Never throws. */
+export function internalError(error: unknown): TracedError {
+  try {
+    if (error instanceof TracedError) return error;
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws: not one of ours.
+  }
+  return tracedError('TT9000', { reason: reasonOf(error) });
+}
+
 /** `TT2001` → `92001`: the numeric code tsc prints as `TS92001`. */
 export function numericCode(code: TracedCode): number {
   return 90000 + Number(code.slice(2));

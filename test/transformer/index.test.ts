@@ -13,6 +13,7 @@ import tracedTransformer, { createTransformer } from '../../src/transformer/inde
 import { rewriteFile } from '../../src/transformer/rewrite/file';
 import { selectSites } from '../../src/transformer/select/index';
 import { compileProgram, formatDiagnostic, ROOT } from '../helpers/compile';
+import { hostileValue } from '../helpers/fault-tracer';
 
 const FILE = join(ROOT, 'test/transformer/index-test/input.ts');
 const OPTIONS: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext };
@@ -72,6 +73,32 @@ create('enabled: false emits exactly what plain TypeScript emits', () => {
 create('code.filepath is relative to the project root', () => {
   const js = transpile(TRACED_AND_BROKEN, [createTransformer(ts, { projectRoot: join(ROOT, 'test'), onDiagnostic: () => {} })]);
   assert.match(js, 'file: "transformer/index-test/input.ts"');
+});
+create('an unexpected exception carrying a Proxy or an unprintable value is one TT9000 at that function, not a crash', () => {
+  const unprintable = {
+    toString() {
+      throw new Error('toString broke');
+    },
+  };
+  for (const [label, thrown] of [['a Proxy whose every trap throws', hostileValue()], ['an object whose toString throws', unprintable]] as const) {
+    // Only the rewrite of a body asks about return statements: the selection has run by then.
+    const hostileTs: typeof ts = {
+      ...ts,
+      isReturnStatement: (_node: ts.Node): _node is ts.ReturnStatement => {
+        throw thrown;
+      },
+    };
+    const found: ts.Diagnostic[] = [];
+    const js = transpile(`/** @traced */\nexport function f(): number {\n  return 1;\n}\n`, [
+      createTransformer(hostileTs, { projectRoot: ROOT, onDiagnostic: (d) => found.push(d) }),
+    ]);
+    assert.equal(
+      found.map((d) => formatDiagnostic(d, ROOT)),
+      ["TT9000 test/transformer/index-test/input.ts:2:1 internal error, function left untraced: a value that cannot be printed. Please report it with this function's source."],
+      `~> ${label}`,
+    );
+    assert.match(js, /export function f\(\) \{\n    return 1;\n\}/, `~> ${label}: f() untouched`);
+  }
 });
 create.run();
 

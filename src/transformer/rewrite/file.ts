@@ -15,7 +15,7 @@
  */
 import type * as ts from 'typescript';
 import type { FileContext, ProgramContext } from '../context';
-import { reasonOf, toDiagnostic, tracedError, TracedError } from '../diagnostics';
+import { internalError, toDiagnostic, tracedError, type TracedError } from '../diagnostics';
 import type { Site } from '../select/site';
 import { isDirective } from './body';
 import { hasMarker, withoutMarkers } from './decorators';
@@ -120,7 +120,7 @@ export function rewriteFile(
       rewritten.add(site);
       return result;
     } catch (error) {
-      report(parseNode, error instanceof TracedError ? error : tracedError('TT9000', { reason: reasonOf(error) }));
+      report(parseNode, internalError(error));
       return visited;
     }
   };

@@ -31,6 +31,10 @@ export interface Edits {
   /** Replaces `[start, end)`; the line breaks in it are kept, so later lines keep their numbers. */
   replace(start: number, end: number, text: string): void;
   readonly count: number;
+  /** A mark to `rollBack` to. */
+  mark(): number;
+  /** Drops the insertions made since `mark`: what a function whose rewrite failed half-way had added. */
+  rollBack(mark: number): void;
   /** Applies the edits to `text`: the new text and its map to `text`. */
   apply(text: string, fileName: string): MagicString;
 }
@@ -50,6 +54,10 @@ export function createEdits(): Edits {
     },
     get count() {
       return insertions.length + replacements.length;
+    },
+    mark: () => insertions.length,
+    rollBack(mark) {
+      insertions.length = mark;
     },
     apply(text) {
       const s = new MagicString(text);

@@ -12,7 +12,7 @@
  */
 import type * as ts from 'typescript';
 import type { ResolvedConfig } from '../config/types';
-import { toDiagnostic, tracedError, TracedError } from '../diagnostics';
+import { internalError, toDiagnostic, tracedError, type TracedError } from '../diagnostics';
 import { isDirective } from '../rewrite/body';
 import { createNames } from '../rewrite/names';
 import { findUntraceable } from '../rewrite/untraceable';
@@ -94,11 +94,13 @@ export function rewriteSource(ts: TS, file: ts.SourceFile, config: ResolvedConfi
   const traced: { site: Site; name: string }[] = [];
   traceable.forEach((site, i) => {
     const name = names.site(i + 1);
+    const mark = c.edits.mark();
     try {
       editFunction(c, site, name);
       traced.push({ site, name });
     } catch (error) {
-      report(site.node, error instanceof TracedError ? error : tracedError('TT9000', { reason: String(error) }));
+      c.edits.rollBack(mark);
+      report(site.node, internalError(error));
     }
   });
   const typed = !/\.[cm]?jsx?$/.test(file.fileName);
