@@ -17,8 +17,9 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type * as ts from 'typescript';
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
 import { loadTypeScript } from './host-typescript';
+import { hostOption } from './transformer/config/load';
 import type { TracedPluginOptions } from './transformer/config/types';
-import { createTextRewriter, nodeFormatOf, readProject, type TextRewriter } from './transformer/text/index';
+import { createTextRewriter, nodeFormatOf, readProject, type TextRewriter, type TextRewriterOptions } from './transformer/text/index';
 
 export interface TracedBundlerOptions extends TracedPluginOptions {
   /** The project's tsconfig.json. Default: the one of the Vite root or the working directory, or a parent's. */
@@ -34,19 +35,21 @@ interface Project {
 }
 
 function openProject(options: TracedBundlerOptions, base: string): Project {
-  const { tsconfig: given, ...pluginOptions } = options;
+  const given = hostOption(options, 'tsconfig') as string | undefined;
   const ts = loadTypeScript(base, 'ts-traced/bundler');
   const tsconfig = given ? resolve(base, given) : ts.findConfigFile(base, (f) => existsSync(f));
   const project = tsconfig ? readProject(ts, tsconfig) : undefined;
   const root = project?.projectRoot ?? base;
-  const rewriter = createTextRewriter(ts, {
-    ...project?.pluginOptions,
-    ...pluginOptions,
-    tsconfig: project?.tsconfigPath,
-    projectRoot: root,
-    compilerOptions: project?.options,
-  });
-  return { ts, rewriter, root };
+  const host = { tsconfig: project?.tsconfigPath, projectRoot: root, compilerOptions: project?.options };
+  let merged: TextRewriterOptions;
+  try {
+    const { tsconfig: _given, ...pluginOptions } = options;
+    merged = { ...project?.pluginOptions, ...pluginOptions, ...host };
+  } catch {
+    // Options that cannot be read go to the loader as they are: it reports them (TT1009), and buildStart fails.
+    merged = options;
+  }
+  return { ts, rewriter: createTextRewriter(ts, merged), root };
 }
 
 function format(project: Project, diagnostics: readonly ts.Diagnostic[]): string {

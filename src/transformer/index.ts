@@ -9,7 +9,7 @@
  */
 import { dirname } from 'node:path';
 import type * as ts from 'typescript';
-import { loadConfig } from './config/load';
+import { hostOption, loadConfig } from './config/load';
 import type { TracedPluginOptions } from './config/types';
 import type { ProgramContext } from './context';
 import { checkProgramRules } from './program';
@@ -76,11 +76,15 @@ function printingWarnings(extras: PluginExtras, program: ts.Program): (diagnosti
 }
 
 export function createTransformer(ts: TS, options: TransformerOptions = {}): ts.TransformerFactory<ts.SourceFile> {
-  const { program, tsconfig, projectRoot: root, onDiagnostic, ...pluginOptions } = options;
+  // The options go to the loader unread, which reports unreadable ones (TT1009): only these keys are read here.
+  const program = hostOption(options, 'program') as ts.Program | undefined;
+  const tsconfig = hostOption(options, 'tsconfig') as string | undefined;
+  const root = hostOption(options, 'projectRoot') as string | undefined;
+  const onDiagnostic = hostOption(options, 'onDiagnostic') as TransformerOptions['onDiagnostic'];
   const tsconfigPath = tsconfig ?? (program?.getCompilerOptions().configFilePath as string | undefined);
   const projectRoot = root ?? (tsconfigPath ? dirname(tsconfigPath) : process.cwd());
-  const where = { projectRoot, tsconfigPath, program };
-  if (onDiagnostic) return factoryFor(ts, pluginOptions, where, onDiagnostic);
+  const where = { projectRoot, tsconfigPath, program, callerKeys: ['program', 'tsconfig', 'projectRoot', 'onDiagnostic'] };
+  if (onDiagnostic) return factoryFor(ts, options, where, onDiagnostic);
   const found: ts.Diagnostic[] = [];
   /** Errors are thrown; warnings alone are printed on stderr. */
   const throwFound = () => {
@@ -88,7 +92,7 @@ export function createTransformer(ts: TS, options: TransformerOptions = {}): ts.
     if (all.some((d) => d.category === ts.DiagnosticCategory.Error)) throw new Error(formatAll(ts, all));
     if (all.length) process.stderr.write(`${formatAll(ts, all)}\n`);
   };
-  const factory = factoryFor(ts, pluginOptions, where, (d) => found.push(d));
+  const factory = factoryFor(ts, options, where, (d) => found.push(d));
   throwFound();
   return (context) => {
     const transform = factory(context);
@@ -105,6 +109,8 @@ interface Where {
   readonly projectRoot: string;
   readonly tsconfigPath: string | undefined;
   readonly program: ts.Program | undefined;
+  /** Keys of the options the caller read for itself (`createTransformer`'s): not config keys. */
+  readonly callerKeys?: readonly string[];
 }
 
 /**
@@ -114,10 +120,10 @@ interface Where {
 function factoryFor(
   ts: TS,
   pluginOptions: TracedPluginOptions | undefined,
-  { projectRoot, tsconfigPath, program }: Where,
+  { projectRoot, tsconfigPath, program, callerKeys }: Where,
   report: (diagnostic: ts.Diagnostic) => void,
 ): ts.TransformerFactory<ts.SourceFile> {
-  const loaded = loadConfig(ts, pluginOptions, { projectRoot, tsconfigPath });
+  const loaded = loadConfig(ts, pluginOptions, { projectRoot, tsconfigPath, callerKeys });
   loaded.diagnostics.forEach(report);
   const faulty = loaded.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error);
   if (faulty) return () => (sourceFile) => sourceFile;

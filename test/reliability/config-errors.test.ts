@@ -13,7 +13,9 @@ import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import tracedTransformer from '../../src/transformer/index';
+import { esbuild as tracedEsbuild } from '../../src/bundler';
+import tracedTransformer, { createTransformer } from '../../src/transformer/index';
+import { createTextRewriter } from '../../src/transformer/text/index';
 import { compileProgram, compilerOptionsOf, compileTranspile } from '../helpers/compile';
 import { TMP } from '../helpers/exec';
 import { buildPackage, runNode, TSPC, tspcProject } from '../helpers/tspc';
@@ -227,6 +229,51 @@ for (const row of UNREADABLE) {
   });
 }
 unreadable.run();
+
+const TT1009 = /TT1009: cannot read the ts-traced plugin options/;
+const unreadableInCode = suite('C8.95 options that cannot be read, given in code to createTransformer, createTextRewriter, the bundler plugin');
+for (const row of UNREADABLE) {
+  unreadableInCode(`C8.95 ${row.label}: createTransformer reports TT1009 (thrown as its diagnostics, as without onDiagnostic), not what the options threw`, () => {
+    let thrown: unknown;
+    try {
+      createTransformer(ts, row.options() as never);
+    } catch (error) {
+      thrown = error;
+    }
+    assert.instance(thrown, Error);
+    assert.match((thrown as Error).message, TT1009);
+  });
+  unreadableInCode(`C8.95 ${row.label}: createTextRewriter has one TT1009 and leaves the file untraced`, () => {
+    const fileName = project(undefined);
+    const rewriter = createTextRewriter(ts, row.options() as never);
+    const lines = describe(rewriter.diagnostics);
+    assert.is(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], TT1009);
+    assert.is(rewriter.rewrite(fileName, MARKED).code, MARKED, '~> untraced');
+  });
+  unreadableInCode(`C8.95 ${row.label}: the bundler plugin fails the build with TT1009 through esbuild's error reporting`, async () => {
+    const esbuild = await import('esbuild');
+    const fileName = project(undefined);
+    writeFileSync(fileName, MARKED);
+    let failure: unknown;
+    try {
+      await esbuild.build({ entryPoints: [fileName], write: false, logLevel: 'silent', plugins: [tracedEsbuild(row.options() as never)] });
+    } catch (error) {
+      failure = error;
+    }
+    const errors = (failure as { errors?: { text: string; pluginName?: string }[] } | undefined)?.errors ?? [];
+    assert.equal(errors.map((e) => e.pluginName), ['ts-traced'], '~> one build error, from the plugin');
+    assert.match(errors[0].text, TT1009);
+  });
+}
+unreadableInCode('C8.95 createTransformer with a readable onDiagnostic and an unreadable key: one TT1009 through it, nothing thrown, untraced', () => {
+  const found: ts.Diagnostic[] = [];
+  const options = { onDiagnostic: (d: ts.Diagnostic) => found.push(d), get include(): string[] { return throws(); } };
+  const js = ts.transpileModule(MARKED, { fileName: project(undefined), compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, transformers: { before: [createTransformer(ts, options)] } }).outputText;
+  assert.equal(describe(found).map((l) => TT1009.test(l)), [true]);
+  assert.not.match(js, '__traced', '~> untraced');
+});
+unreadableInCode.run();
 
 const RULES = `{
   "include": [

@@ -38,6 +38,20 @@ export interface LoadConfigOptions {
   readonly projectRoot: string;
   /** The tsconfig file, to point at the plugin entry when an option is wrong. */
   readonly tsconfigPath?: string;
+  /** Keys of the plugin options their caller read for itself (`createTransformer`'s `program`...): not ours. */
+  readonly callerKeys?: readonly string[];
+}
+
+/**
+ * One key of options given in code, read by the function they were given to (`tsconfig`, `onDiagnostic`...);
+ * `undefined` when it cannot be read: the loader, handed the same options, reports them as TT1009.
+ */
+export function hostOption(options: unknown, key: string): unknown {
+  try {
+    return typeof options === 'object' && options !== null ? (options as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LoadedConfig {
@@ -122,13 +136,17 @@ export function loadConfig(ts: TS, pluginOptions: unknown, options: LoadConfigOp
     diagnostics.push(toDiagnostic(ts, undefined, undefined, located));
   };
 
-  let given: object = {};
+  const theirs = [...HOST_KEYS, ...(options.callerKeys ?? [])];
+  let ours: TracedPluginOptions = {};
   try {
-    if (typeof pluginOptions === 'object' && pluginOptions !== null) given = plainCopy(pluginOptions) as object;
+    if (typeof pluginOptions === 'object' && pluginOptions !== null) {
+      // Their keys are left unread: a Program is not copied.
+      const entries = Object.entries(pluginOptions).filter(([k]) => !theirs.includes(k));
+      ours = plainCopy(Object.fromEntries(entries)) as TracedPluginOptions;
+    }
   } catch (error) {
     reportOption({ error: tracedError('TT1009', { from: where, reason: reasonOf(error) }), node: plugin?.entry }, true);
   }
-  const ours: TracedPluginOptions = Object.fromEntries(Object.entries(given).filter(([k]) => !HOST_KEYS.includes(k)));
   const optionFaults = validateConfig(ts, ours, 'options', plugin?.entry);
   for (const fault of optionFaults) reportOption(fault);
   const fromOptions = optionFaults.length ? {} : ours;

@@ -6,7 +6,7 @@
  */
 import { dirname } from 'node:path';
 import type * as ts from 'typescript';
-import { loadConfig } from '../config/load';
+import { hostOption, loadConfig } from '../config/load';
 import type { ResolvedConfig, TracedPluginOptions } from '../config/types';
 import { parseSource, rewriteSource, type ModuleFormat, type RewriteResult } from './file';
 import { moduleFormatOf } from './project';
@@ -38,9 +38,13 @@ export interface TextRewriter {
 }
 
 export function createTextRewriter(ts: TS, options: TextRewriterOptions = {}): TextRewriter {
-  const { tsconfig, projectRoot: root, compilerOptions = {}, ...pluginOptions } = options;
+  // The options go to the loader unread, which reports unreadable ones (TT1009): only these keys are read here.
+  const tsconfig = hostOption(options, 'tsconfig') as string | undefined;
+  const root = hostOption(options, 'projectRoot') as string | undefined;
+  const compilerOptions = (hostOption(options, 'compilerOptions') ?? {}) as ts.CompilerOptions;
   const projectRoot = root ?? (tsconfig ? dirname(tsconfig) : process.cwd());
-  const loaded = loadConfig(ts, pluginOptions, { projectRoot, tsconfigPath: tsconfig });
+  const callerKeys = ['tsconfig', 'projectRoot', 'compilerOptions'];
+  const loaded = loadConfig(ts, options, { projectRoot, tsconfigPath: tsconfig, callerKeys });
   const broken = loaded.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error);
   const config: ResolvedConfig = broken ? { ...loaded.config, enabled: false } : loaded.config;
   const keepsDecoratorMetadata = Boolean(compilerOptions.experimentalDecorators && compilerOptions.emitDecoratorMetadata);
