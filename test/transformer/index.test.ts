@@ -13,7 +13,7 @@ import tracedTransformer, { createTransformer } from '../../src/transformer/inde
 import { rewriteFile } from '../../src/transformer/rewrite/file';
 import { selectSites } from '../../src/transformer/select/index';
 import { compileProgram, formatDiagnostic, ROOT } from '../helpers/compile';
-import { hostileValue } from '../helpers/fault-tracer';
+import { throwingInRewrite, UNPRINTABLE_THROWS } from '../helpers/throwing-rewrite';
 
 const FILE = join(ROOT, 'test/transformer/index-test/input.ts');
 const OPTIONS: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext };
@@ -75,19 +75,8 @@ create('code.filepath is relative to the project root', () => {
   assert.match(js, 'file: "transformer/index-test/input.ts"');
 });
 create('an unexpected exception carrying a Proxy or an unprintable value is one TT9000 at that function, not a crash', () => {
-  const unprintable = {
-    toString() {
-      throw new Error('toString broke');
-    },
-  };
-  for (const [label, thrown] of [['a Proxy whose every trap throws', hostileValue()], ['an object whose toString throws', unprintable]] as const) {
-    // Only the rewrite of a body asks about return statements: the selection has run by then.
-    const hostileTs: typeof ts = {
-      ...ts,
-      isReturnStatement: (_node: ts.Node): _node is ts.ReturnStatement => {
-        throw thrown;
-      },
-    };
+  for (const [label, thrown] of UNPRINTABLE_THROWS) {
+    const hostileTs = throwingInRewrite(ts, thrown());
     const found: ts.Diagnostic[] = [];
     const js = transpile(`/** @traced */\nexport function f(): number {\n  return 1;\n}\n`, [
       createTransformer(hostileTs, { projectRoot: ROOT, onDiagnostic: (d) => found.push(d) }),

@@ -15,8 +15,8 @@ import { setTracer } from '../../src/runtime/tracer';
 import { createTextRewriter, moduleFormatOf, nodeFormatOf, type RewriteResult } from '../../src/transformer/text/index';
 import { compileFile, compileProgram, compilerOptionsOf, formatDiagnostic, ROOT } from '../helpers/compile';
 import { build, loadFresh, TMP } from '../helpers/exec';
-import { hostileValue } from '../helpers/fault-tracer';
 import { installRecordingTracer } from '../helpers/mock-tracer';
+import { throwingInRewrite, UNPRINTABLE_THROWS } from '../helpers/throwing-rewrite';
 import { goldenCases, siteRecordsOf, type GoldenCase } from '../pipelines/cases';
 import { spanSummary } from '../pipelines/spans';
 
@@ -198,19 +198,8 @@ rewriter('a config with an error leaves every file as it is and says why', () =>
 });
 
 rewriter('an internal exception carrying a Proxy or an unprintable value is one TT9000 at that function, not a crash', () => {
-  const unprintable = {
-    toString() {
-      throw new Error('toString broke');
-    },
-  };
-  for (const [label, thrown] of [['a Proxy whose every trap throws', hostileValue()], ['an object whose toString throws', unprintable]] as const) {
-    // Only the rewrite of a body asks about return statements: the selection has run by then.
-    const hostileTs: typeof ts = {
-      ...ts,
-      isReturnStatement: (_node: ts.Node): _node is ts.ReturnStatement => {
-        throw thrown;
-      },
-    };
+  for (const [label, thrown] of UNPRINTABLE_THROWS) {
+    const hostileTs = throwingInRewrite(ts, thrown());
     const text = '/** @traced */\nexport function f(): number {\n  return 1;\n}\n';
     const result = createTextRewriter(hostileTs, { projectRoot: join(ROOT, 'virtual') }).rewrite(join(ROOT, 'virtual', 'input.ts'), text);
     assert.equal(
