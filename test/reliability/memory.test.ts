@@ -27,14 +27,19 @@ calls('C6.77 200,000 sync calls with no tracer (1e6: npm run soak): heap after G
   setTracer(undefined);
   const m = memory.traced();
   let sum = 0;
-  // The warm-up is as long as the measured run: an optimised compile that a busy machine finishes late lands
-  // in the warm-up, not in the figure. A leak of even 6 bytes a call shows in every run of 200,000.
+  // A leak of even 6 bytes a call grows the heap by over 1 MiB in every run of 200,000. A one-off allocation
+  // elsewhere in the process (a late optimised compile on a busy machine, a loader's cache) shows in one run
+  // only, so the figure is the quietest of three runs, after a warm-up as long as one.
   for (let i = 0; i < 200_000; i++) sum += m.syncWork(i);
-  const baseline = await heapAfterGc();
-  for (let i = 0; i < 200_000; i++) sum += m.syncWork(i);
-  const after = await heapAfterGc();
+  const heaps = [await heapAfterGc()];
+  for (let run = 0; run < 3; run++) {
+    for (let i = 0; i < 200_000; i++) sum += m.syncWork(i);
+    heaps.push(await heapAfterGc());
+  }
   assert.ok(sum > 0);
-  assert.ok(after - baseline < 1 * MiB, `~> heap grew ${((after - baseline) / 1024).toFixed(0)} KiB`);
+  const growths = heaps.slice(1).map((heap, i) => heap - heaps[i]);
+  const kib = growths.map((g) => `${(g / 1024).toFixed(0)} KiB`).join(', ');
+  assert.ok(Math.min(...growths) < 1 * MiB, `~> heap grew by ${kib} in three runs`);
 });
 calls('C6.78 100,000 async calls recorded by a tracer that keeps nothing (1e6: npm run soak): 0 spans retained, heap +≤ 5 MiB', async () => {
   const tracer = new CountingTracer();
