@@ -16,20 +16,17 @@
  * Prints each figure and its bound, and each part's time; exits 1 when a bound is exceeded. The same checks,
  * scaled down, run in test/reliability (memory.test.ts, tracer-faults-async.test.ts) under `npm test`.
  */
-import { spawnSync } from 'node:child_process';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
 import { traceHandler } from '../src/runtime/servers/http';
 import { setTracer } from '../src/runtime/tracer';
-import { closedPort } from '../test/helpers/closed-port';
 import { close, listen } from '../test/runtime/servers/helpers';
 import { abortedRequests, CountingTracer, dateHeaderCacheEmptied, heapAfterGc, MiB, neverSettling } from '../test/reliability/memory-support';
-import { buildPair, FIXTURES } from '../test/reliability/support';
+import { runExporterChild } from '../test/reliability/exporter-run';
+import { buildPair } from '../test/reliability/support';
 import { EXPORTS_IN_FLIGHT } from '../src/runtime/setup/otel-pipeline';
 
 type Memory = typeof import('../test/reliability/fixtures/memory');
-const ROOT = join(__dirname, '..');
 const memory = buildPair<Memory>('soak-memory', 'memory.ts');
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
@@ -141,24 +138,9 @@ async function abortedMidResponse(): Promise<void> {
 }
 
 async function exporterDown(seconds: number): Promise<void> {
-  const port = await closedPort();
-  const out = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--unhandled-rejections=strict', join(FIXTURES, 'exporter-child.ts'), String(seconds)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: (seconds + 60) * 1000,
-    env: {
-      ...process.env,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
-      OTEL_BSP_MAX_QUEUE_SIZE: '2048',
-      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512',
-      TRACED_CLIENTS: 'none',
-    },
-  });
-  const run = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number> & { heap: number[] };
+  const { status, run } = await runExporterChild(seconds, { OTEL_BSP_MAX_QUEUE_SIZE: '2048', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' });
   console.log(`     ${run.requests} requests in ${seconds} s, ${run.registered} spans; heap MiB per second: ${(run.heap ?? []).map(mib).join(' ')}`);
-  check('C4.64 exit code 0, no unhandled rejection or uncaught exception', out.status === 0 && run.unhandled === 0 && run.uncaught === 0, `exit ${out.status}`);
+  check('C4.64 exit code 0, no unhandled rejection or uncaught exception', status === 0 && run.unhandled === 0 && run.uncaught === 0, `exit ${status}`);
   check('C4.64 every reply as expected', run.mismatches === 0, `${run.mismatches} mismatches`);
   check(`C4.64 spans held at the end ≤ queue 2048 + ${EXPORTS_IN_FLIGHT} batches of 512`, run.retained <= 2048 + EXPORTS_IN_FLIGHT * 512 + 32, `${run.retained}`);
   const growth = run.heap.at(-1)! - run.heap[5];

@@ -3,7 +3,6 @@
  * faults, a tracer that runs traced code, hostile globals, and an OTLP endpoint that refuses connections for the
  * whole of a load run (in a child process with --unhandled-rejections=strict).
  */
-import { spawnSync } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,11 +18,10 @@ import { FileExporter } from '../../src/runtime/dev/file-exporter';
 import { faultCounts, FAULT_WARNING_CODE, resetFaults } from '../../src/runtime/safe';
 import { activeSpan, withSpan } from '../../src/runtime/scope';
 import { setTracer } from '../../src/runtime/tracer';
-import { closedPort } from '../helpers/closed-port';
-import { ROOT } from '../helpers/compile';
 import { installFaultTracer } from '../helpers/fault-tracer';
 import { EXPORTS_IN_FLIGHT } from '../../src/runtime/setup/otel-pipeline';
 import { installRecordingTracer, RecordingTracer } from '../helpers/mock-tracer';
+import { runExporterChild, type ExporterRun } from './exporter-run';
 import { buildPair, EscapeWatch, FIXTURES, turns } from './support';
 
 type Faults = typeof import('./fixtures/faults');
@@ -259,38 +257,17 @@ c63('C4.63 for await over sync iterables (no Symbol.asyncIterator): results as p
 });
 c63.run();
 
-interface ExporterRun {
-  readonly requests: number;
-  readonly mismatches: number;
-  readonly heap: number[];
-  readonly registered: number;
-  readonly retained: number;
-  readonly unhandled: number;
-  readonly uncaught: number;
-  readonly tracer: string;
-}
 const QUEUE = 256;
 const BATCH = 128;
 /** Runs fixtures/exporter-child.ts for `seconds` against a refused OTLP endpoint; returns its JSON line. */
 async function exporterRun(seconds: number): Promise<ExporterRun> {
-  const port = await closedPort();
-  const out = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--unhandled-rejections=strict', join(FIXTURES, 'exporter-child.ts'), String(seconds)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: (seconds + 30) * 1000,
-    env: {
-      ...process.env,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
-      OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE),
-      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
-      OTEL_BSP_SCHEDULE_DELAY: '50',
-      TRACED_CLIENTS: 'none',
-    },
+  const { status, stderr, run } = await runExporterChild(seconds, {
+    OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE),
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
+    OTEL_BSP_SCHEDULE_DELAY: '50',
   });
-  assert.is(out.status, 0, `~> the app exited 0 (stderr: ${out.stderr.slice(0, 400)})`);
-  return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as ExporterRun;
+  assert.is(status, 0, `~> the app exited 0 (stderr: ${stderr.slice(0, 400)})`);
+  return run;
 }
 
 const c64 = suite('C4.64 exporter unreachable under load');
